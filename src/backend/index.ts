@@ -130,3 +130,11 @@ function describe(name: string, detail: string): string {
   }
   return detail ? `${name} (${detail})` : name;
 }
+
+/**
+ * `tf.tidy` for results typed as interfaces (Params, traces): tensors anywhere inside the returned
+ * object or array are kept, every other tensor made inside `fn` is disposed.
+ */
+export function tidy<T>(fn: () => T): T {
+  return tf.tidy(fn as () => tf.TensorContainer) as unknown as T;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The project's whole test suite (what `npm test` and CI run):
+#   1. build dist/ and type-check src/ + test/ + scripts/ (strict);
+#   2. every unit/integration test on the wasm backend;
+#   3. the tensor-level suites again on the plain cpu backend;
+#   4. every notebook executed headless by Jupyter on the tslab kernel (quick profile).
+# Set EXACT_GN_SKIP_NOTEBOOKS=1 to skip step 4 (e.g. while iterating on the library).
+# Ends with one line: "tests: N passed, M failed".
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+LOG_DIR="$ROOT/out/test-logs"
+mkdir -p "$LOG_DIR"
+rm -f "$LOG_DIR"/*.log
+status=0
+
+phase() { echo; echo "=== $* ==="; }
+
+phase "build and type-check"
+npx tsc -p tsconfig.build.json || { echo "tests: 0 passed, 1 failed (build)"; exit 1; }
+npx tsc -p tsconfig.test.json || { echo "tests: 0 passed, 1 failed (type-check)"; exit 1; }
+
+run_suite() { # name backend files...
+  local name=$1 backend=$2
+  shift 2
+  phase "tests on $backend: $name"
+  EXACT_GN_BACKEND=$backend node --import tsx --test --test-reporter=spec "$@" 2>&1 | tee "$LOG_DIR/$name-$backend.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+}
+
+ALL=$(find test -name '*.test.ts' | sort)
+TENSOR=$(find test/backend.test.ts test/model test/gn test/optim test/metrics -name '*.test.ts' 2>/dev/null | sort)
+# shellcheck disable=SC2086
+run_suite all wasm $ALL
+# shellcheck disable=SC2086
+run_suite tensor cpu $TENSOR
+
+if [ "${EXACT_GN_SKIP_NOTEBOOKS:-0}" != "1" ]; then
+  phase "notebooks (headless Jupyter, tslab kernel)"
+  bash scripts/setup-jupyter.sh || status=1
+  npx tsx scripts/run-notebooks.ts 2>&1 | tee "$LOG_DIR/notebooks.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
+
+pass=$(cat "$LOG_DIR"/*.log | grep -Eo '^ℹ pass [0-9]+' | awk '{s+=$3} END {print s+0}')
+fail=$(cat "$LOG_DIR"/*.log | grep -Eo '^ℹ fail [0-9]+' | awk '{s+=$3} END {print s+0}')
+nb_pass=$(grep -Eo '^notebooks: [0-9]+ passed' "$LOG_DIR/notebooks.log" 2>/dev/null | awk '{print $2}')
+nb_fail=$(grep -Eo '^notebooks: [0-9]+ passed, [0-9]+ failed' "$LOG_DIR/notebooks.log" 2>/dev/null | awk '{print $4}')
+pass=$((pass + ${nb_pass:-0}))
+fail=$((fail + ${nb_fail:-0}))
+if [ "$status" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
+echo
+echo "tests: $pass passed, $fail failed"
+exit $status

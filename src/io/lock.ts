@@ -1,0 +1,292 @@
+/**
+ * An advisory inter-process lock, so two processes never write the same run directory at once.
+ * The lock is a file created exclusively (`open(path, 'wx')`) holding the owner's pid, hostname,
+ * start time and a random token. A lock left by a dead process on this host is taken over; a lock
+ * held by a live process makes acquireLock wait (poll) or throw a LockedError (code E_LOCKED).
+ * By convention a run directory `dir` is locked through `join(dir, '.lock')`.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { ExactGnError, ConfigError, check } from '../util/errors.js';
+
+/** Who holds a lock, as written in the lock file. */
+export interface LockHolder {
+  pid: number;
+  hostname: string;
+  startedAt: string;
+  token: string;
+}
+
+/** A held lock. `release()` is idempotent and also runs on normal process exit. */
+export interface Lock {
+  readonly path: string;
+  readonly holder: LockHolder;
+  release(): void;
+}
+
+export interface LockOptions {
+  /** Wait (poll) while a live process holds the lock instead of throwing. Default false. */
+  wait?: boolean;
+  /** With `wait`, give up after this many milliseconds. Default Infinity. */
+  timeoutMs?: number;
+  /** With `wait`, how often to retry, in milliseconds. Default 100. */
+  pollMs?: number;
+  /** A lock file that is unreadable (empty, not JSON) and older than this is stale. Default 10000 ms. */
+  malformedStaleMs?: number;
+}
+
+/** The lock is held by another live process (or by one this host cannot check). Code E_LOCKED. */
+export class LockedError extends ExactGnError {
+  readonly path: string;
+  /** The holder read from the lock file, or null when the file was unreadable. */
+  readonly holder: LockHolder | null;
+  constructor(path: string, holder: LockHolder | null, message: string) {
+    super('E_LOCKED', message);
+    this.path = path;
+    this.holder = holder;
+  }
+}
+
+const DEFAULTS: Required<LockOptions> = { wait: false, timeoutMs: Infinity, pollMs: 100, malformedStaleMs: 10_000 };
+
+// ---------------------------------------------------------------------------------------------
+// Lock file contents and liveness
+// ---------------------------------------------------------------------------------------------
+
+function parseHolder(text: string): LockHolder | null {
+  try {
+    const v = JSON.parse(text) as Partial<LockHolder> | null;
+    if (v === null || typeof v !== 'object') return null;
+    const ok = Number.isSafeInteger(v.pid) && (v.pid as number) > 0 && typeof v.hostname === 'string' && typeof v.startedAt === 'string' && typeof v.token === 'string';
+    return ok ? (v as LockHolder) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads the holder of the lock at `path`: null when there is no lock file or it is unreadable. */
+export function readLockHolder(path: string): LockHolder | null {
+  try {
+    return parseHolder(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a process with this pid exists on this host (EPERM means it exists but is not ours). */
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function newHolder(): LockHolder {
+  return { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), token: randomBytes(12).toString('hex') };
+}
+
+/** Creates `path` exclusively with `text`; false if it already exists. */
+function createExclusive(path: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    throw new ConfigError('lock path', `cannot create lock file ${path} (${code ?? String(e)}); check that its directory exists and is writable`);
+  }
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkIfPresent(path);
+    throw new ConfigError('lock path', `cannot write lock file ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}); check free disk space`);
+  }
+  closeSync(fd);
+  return true;
+}
+
+function unlinkIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Held locks are released on process exit
+// ---------------------------------------------------------------------------------------------
+
+const held = new Set<() => void>();
+let exitHookInstalled = false;
+
+function releaseAllOnExit(): void {
+  for (const release of [...held]) {
+    try {
+      release();
+    } catch {
+      // exiting anyway; a leftover lock is detected as stale later
+    }
+  }
+}
+
+function makeLock(path: string, holder: LockHolder): Lock {
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    held.delete(release);
+    // Remove the file only if it is still ours (not taken over after we were judged stale).
+    if (readLockHolder(path)?.token === holder.token) unlinkIfPresent(path);
+  };
+  held.add(release);
+  if (!exitHookInstalled) {
+    process.on('exit', releaseAllOnExit);
+    exitHookInstalled = true;
+  }
+  return { path, holder, release };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One attempt
+// ---------------------------------------------------------------------------------------------
+
+type Attempt = { lock: Lock } | { holder: LockHolder | null };
+
+/** Stale: the holder is a dead pid on this host, or the file is unreadable and old. */
+function isStale(path: string, holder: LockHolder | null, opts: Required<LockOptions>): boolean {
+  if (holder === null) return ageMs(path) > opts.malformedStaleMs;
+  return holder.hostname === hostname() && !isPidAlive(holder.pid);
+}
+
+/**
+ * Removes a stale lock, but only if it still holds exactly `observed`: stale removal is serialized
+ * through a short-lived guard file, so two processes cannot both remove and recreate the lock.
+ */
+function removeStale(path: string, observed: string, opts: Required<LockOptions>): void {
+  const guard = `${path}.takeover`;
+  if (!createExclusive(guard, JSON.stringify(newHolder()))) {
+    const g = readText(guard);
+    if (g !== null && isStale(guard, parseHolder(g), opts)) {
+      try {
+        unlinkSync(guard);
+      } catch {
+        // someone else cleaned it up
+      }
+    }
+    return;
+  }
+  try {
+    if (readText(path) === observed) unlinkSync(path);
+  } finally {
+    unlinkSync(guard);
+  }
+}
+
+function attempt(path: string, opts: Required<LockOptions>): Attempt {
+  for (let tries = 0; tries < 8; tries++) {
+    const mine = newHolder();
+    if (createExclusive(path, JSON.stringify(mine))) return { lock: makeLock(path, mine) };
+    const text = readText(path);
+    if (text === null) continue; // released in between: try again
+    const holder = parseHolder(text);
+    if (!isStale(path, holder, opts)) return { holder };
+    try {
+      removeStale(path, text, opts);
+    } catch {
+      // lost a race with another remover; just retry
+    }
+  }
+  return { holder: readLockHolder(path) };
+}
+
+function lockedError(path: string, holder: LockHolder | null, waitedMs: number | null): LockedError {
+  const waited = waitedMs === null ? '' : ` (gave up after waiting ${waitedMs} ms)`;
+  if (holder === null) {
+    return new LockedError(path, null, `${path} is locked by an unknown process: the lock file is empty or not valid JSON${waited}. ` +
+      `Another process may be creating it; retry, or delete ${path} if no exact-gn process is running.`);
+  }
+  const who = holder.pid === process.pid && holder.hostname === hostname() ? `pid ${holder.pid} (this process)` : `pid ${holder.pid}`;
+  return new LockedError(path, holder, `${path} is locked by ${who} on host ${holder.hostname} since ${holder.startedAt}${waited}. ` +
+    `Another exact-gn process is using this run: wait for it to finish, or acquire with { wait: true }. ` +
+    `If that process no longer exists (e.g. it ran on another host), delete ${path}.`);
+}
+
+function resolveOptions(options: LockOptions): Required<LockOptions> {
+  const opts = { ...DEFAULTS, ...options };
+  check(typeof opts.wait === 'boolean', 'wait', () => `expected a boolean, got ${String(opts.wait)}`);
+  check(typeof opts.timeoutMs === 'number' && opts.timeoutMs >= 0, 'timeoutMs', () => `expected a number >= 0, got ${String(opts.timeoutMs)}`);
+  check(typeof opts.pollMs === 'number' && opts.pollMs > 0 && Number.isFinite(opts.pollMs), 'pollMs', () => `expected a finite number > 0, got ${String(opts.pollMs)}`);
+  check(typeof opts.malformedStaleMs === 'number' && opts.malformedStaleMs >= 0, 'malformedStaleMs', () => `expected a number >= 0, got ${String(opts.malformedStaleMs)}`);
+  return opts;
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Acquires the lock file at `path`, synchronously. A lock left by a dead process on this host is
+ * taken over. When a live process holds it, throws LockedError (E_LOCKED, naming the pid), or with
+ * `wait: true` blocks (polling every `pollMs`) until it is free or `timeoutMs` has passed. Blocking
+ * stops this thread's event loop; use acquireLockAsync where that matters.
+ *
+ * @example
+ * const lock = acquireLock('/tmp/run/.lock');
+ * try { // ... write the run ... } finally { lock.release(); }
+ */
+export function acquireLock(path: string, options: LockOptions = {}): Lock {
+  const opts = resolveOptions(options);
+  const start = Date.now();
+  for (;;) {
+    const a = attempt(path, opts);
+    if ('lock' in a) return a.lock;
+    const waited = Date.now() - start;
+    if (!opts.wait) throw lockedError(path, a.holder, null);
+    if (waited >= opts.timeoutMs) throw lockedError(path, a.holder, waited);
+    sleepSync(Math.min(opts.pollMs, opts.timeoutMs - waited));
+  }
+}
+
+/**
+ * Like acquireLock, but waits without blocking the event loop.
+ *
+ * @example
+ * const lock = await acquireLockAsync('/tmp/run/.lock', { wait: true, timeoutMs: 60_000 });
+ * lock.release();
+ */
+export async function acquireLockAsync(path: string, options: LockOptions = {}): Promise<Lock> {
+  const opts = resolveOptions(options);
+  const start = Date.now();
+  for (;;) {
+    const a = attempt(path, opts);
+    if ('lock' in a) return a.lock;
+    const waited = Date.now() - start;
+    if (!opts.wait) throw lockedError(path, a.holder, null);
+    if (waited >= opts.timeoutMs) throw lockedError(path, a.holder, waited);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(opts.pollMs, opts.timeoutMs - waited)));
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Model checkpoints as safetensors (float32, little endian), readable by PyTorch's `safetensors`:
+ *   blocks.{l}.f.W [d/2, h], blocks.{l}.f.b [d/2], blocks.{l}.f.V [h, d/2] (the same with g),
+ *   readout.U [d, k], l from 0; the model config as JSON in `__metadata__.config`.
+ * Extra tensors (optimizer state, under `optim.`) and metadata (run position) may ride along.
+ * Loading validates names and shapes against the config and names the file in every error.
+ *
+ * @example
+ * saveCheckpoint('model.safetensors', model);
+ * const { model: again } = loadCheckpoint('model.safetensors');
+ */
+import { CheckpointError, ExactGnError } from '../util/errors.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensors, type NamedTensor } from '../io/safetensors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { featureWidth, modelConfig, type RevMLPConfig } from './config.js';
+import { RevMLP, type HostTensors } from './revmlp.js';
+import { paramsToHost } from './reference.js';
+
+export const CHECKPOINT_FORMAT = 'exact-gn-checkpoint/1';
+
+/** Extra float32 tensors carried by a checkpoint (e.g. optimizer state). */
+export type ExtraTensors = Map<string, { data: Float32Array; shape: number[] }>;
+
+export interface CheckpointContents {
+  model: RevMLP;
+  /** Tensors that are not part of the model (optimizer state, ...). */
+  extra: ExtraTensors;
+  /** `__metadata__` without the config and format keys. */
+  metadata: Record<string, string>;
+}
+
+/** Expected checkpoint tensor names and shapes for a config. */
+export function checkpointShapes(cfg: RevMLPConfig): Map<string, number[]> {
+  const half = cfg.inputDim / 2;
+  const h = featureWidth(cfg);
+  const out = new Map<string, number[]>();
+  for (let l = 0; l < cfg.blocks; l++) {
+    for (const side of ['f', 'g']) {
+      out.set(`blocks.${l}.${side}.W`, [half, h]);
+      if (cfg.bias) out.set(`blocks.${l}.${side}.b`, [half]);
+      if (cfg.hidden !== null) out.set(`blocks.${l}.${side}.V`, [h, half]);
+    }
+  }
+  out.set('readout.U', [cfg.inputDim, cfg.classes]);
+  return out;
+}
+
+/** Encodes a model (and extras) to safetensors bytes. */
+export function encodeCheckpoint(model: RevMLP, extra: ExtraTensors = new Map(), metadata: Record<string, string> = {}): Uint8Array {
+  const tensors: Record<string, NamedTensor> = {};
+  for (const [name, w] of paramsToHost(model.params)) tensors[name] = { dtype: 'F32', shape: shapeOf(model.config, name), data: Float32Array.from(w) };
+  model.fixed.forEach((b, l) => {
+    for (const side of ['f', 'g'] as const) {
+      const V = b[side].V;
+      if (V) tensors[`blocks.${l}.${side}.V`] = { dtype: 'F32', shape: V.shape, data: V.dataSync() as Float32Array };
+    }
+  });
+  tensors['readout.U'] = { dtype: 'F32', shape: model.U.shape, data: model.U.dataSync() as Float32Array };
+  for (const [name, t] of extra) {
+    if (tensors[name]) throw new CheckpointError(`extra tensor ${name} collides with a model tensor`);
+    tensors[name] = { dtype: 'F32', shape: t.shape, data: t.data };
+  }
+  return encodeSafetensors(tensors, { ...metadata, format: CHECKPOINT_FORMAT, config: JSON.stringify(model.config) });
+}
+
+/** Writes a checkpoint atomically (temp file, fsync, rename): a crash leaves the old file or the new one. */
+export function saveCheckpoint(path: string, model: RevMLP, extra?: ExtraTensors, metadata?: Record<string, string>): void {
+  writeFileAtomic(path, encodeCheckpoint(model, extra, metadata));
+}
+
+/** Reads and validates a checkpoint file. Throws CheckpointError naming the file and the problem. */
+export function loadCheckpoint(path: string): CheckpointContents {
+  return fromContents(readSafetensors(path), path);
+}
+
+/** Decodes checkpoint bytes (see {@link loadCheckpoint}). */
+export function decodeCheckpoint(bytes: Uint8Array, file?: string): CheckpointContents {
+  return fromContents(decodeSafetensors(bytes, file), file);
+}
+
+function fromContents(contents: ReturnType<typeof decodeSafetensors>, file?: string): CheckpointContents {
+  const { tensors, metadata } = contents;
+  const fail = (msg: string): never => {
+    throw new CheckpointError(msg, file);
+  };
+  if (metadata.config === undefined) fail('no model config in __metadata__.config: not an exact-gn checkpoint (write it with `exact-gn init` or saveCheckpoint)');
+  let cfg: RevMLPConfig;
+  try {
+    cfg = modelConfig(JSON.parse(metadata.config!) as RevMLPConfig, 'config');
+  } catch (e) {
+    return fail(`invalid model config in __metadata__: ${(e as Error).message}`);
+  }
+  const shapes = checkpointShapes(cfg);
+  const host: HostTensors = new Map();
+  for (const [name, shape] of shapes) {
+    const t = tensors[name];
+    if (!t) fail(`missing tensor ${name} (expected shape [${shape.join(', ')}] for the config in the file)`);
+    if (t!.dtype !== 'F32') fail(`tensor ${name} has dtype ${t!.dtype}, expected F32`);
+    if (t!.shape.join() !== shape.join()) fail(`tensor ${name} has shape [${t!.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    const data = t!.data as Float32Array;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) fail(`tensor ${name} holds a non-finite value (${data[i]}) at index ${i}`);
+    }
+    host.set(name, data);
+  }
+  const extra: ExtraTensors = new Map();
+  for (const [name, t] of Object.entries(tensors)) {
+    if (shapes.has(name)) continue;
+    if (!name.startsWith('optim.') && !name.startsWith('extra.')) fail(`unexpected tensor ${name}: not part of a model with this config`);
+    if (t.dtype !== 'F32') fail(`tensor ${name} has dtype ${t.dtype}, expected F32`);
+    extra.set(name, { data: t.data as Float32Array, shape: t.shape });
+  }
+  const rest: Record<string, string> = { ...metadata };
+  delete rest.config;
+  delete rest.format;
+  try {
+    return { model: RevMLP.fromHost(cfg, host), extra, metadata: rest };
+  } catch (e) {
+    if (e instanceof ExactGnError) return fail(e.message);
+    throw e;
+  }
+}
+
+function shapeOf(cfg: RevMLPConfig, name: string): number[] {
+  return checkpointShapes(cfg).get(name)!;
+}

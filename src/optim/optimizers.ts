@@ -1,0 +1,249 @@
+/**
+ * Optimizers on the same RevMLP parameters: exact GN (the update of ../gn/step.ts applied as plain
+ * SGD on dTheta), SGD (no momentum) and Adam (PyTorch defaults), each with optional weight decay.
+ * Adam and SGD minimize the mean cross-entropy of the logits; their gradients come from the
+ * model's hand-written vector-Jacobian product.
+ *
+ * @example
+ * const opt = createOptimizer({ name: 'adam', lr: 1e-4 });
+ * const { loss } = opt.step(model, x, labels);
+ */
+import { tf, tidy } from '../backend/index.js';
+import { ConfigError, NumericalError, show } from '../util/errors.js';
+import { gnOptions, gnUpdate, type BlockDiagnostics, type GNOptions } from '../gn/step.js';
+import { crossEntropyHost, softmaxHost } from '../model/loss.js';
+import { disposeParams, forEachParam, mapParams, traceVjp, zipParams, type Params, type RevMLP } from '../model/revmlp.js';
+
+export type OptimizerName = 'gn' | 'sgd' | 'adam';
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['gn', 'sgd', 'adam'];
+
+export interface OptimizerConfig {
+  name: OptimizerName;
+  /** Learning rate (> 0). */
+  lr: number;
+  /** L2 weight decay added to the gradient (PyTorch semantics) or to dTheta for GN; default 0. */
+  weightDecay?: number;
+  /** Adam betas (default [0.9, 0.999]) and eps (default 1e-8). */
+  betas?: [number, number];
+  eps?: number;
+  /** GN options (target, rule, pinv, rtol, atol, ...). */
+  gn?: Partial<GNOptions>;
+}
+
+export interface StepResult {
+  /** Mean cross-entropy of the batch before the update. */
+  loss: number;
+  /** GN diagnostics per block (GN only). */
+  gn?: BlockDiagnostics[];
+}
+
+/** State of an optimizer that a checkpoint must carry for an exact resume. */
+export interface OptimizerState {
+  step: number;
+  tensors: Map<string, { data: Float32Array; shape: number[] }>;
+}
+
+export interface Optimizer {
+  readonly config: Readonly<Required<Omit<OptimizerConfig, 'gn'>>> & { gn: GNOptions };
+  /** Steps taken so far. */
+  readonly steps: number;
+  /** One update on the batch (x [n, d], integer labels); the model's parameters are replaced. */
+  step(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): StepResult;
+  state(): OptimizerState;
+  loadState(model: RevMLP, state: OptimizerState): void;
+  dispose(): void;
+}
+
+/** Validates an optimizer config (field names in errors are prefixed with `prefix`). */
+export function optimizerConfig(input: OptimizerConfig, prefix = 'optimizer'): Optimizer['config'] {
+  const allowed = new Set(['name', 'lr', 'weightDecay', 'betas', 'eps', 'gn']);
+  for (const k of Object.keys(input)) if (!allowed.has(k)) throw new ConfigError(`${prefix}.${k}`, `unknown key; allowed keys are ${[...allowed].join(', ')}`);
+  if (!OPTIMIZER_NAMES.includes(input.name)) throw new ConfigError(`${prefix}.name`, `unknown optimizer ${show(input.name)}; use one of ${OPTIMIZER_NAMES.join(', ')}`);
+  if (typeof input.lr !== 'number' || !(input.lr > 0) || !Number.isFinite(input.lr)) {
+    throw new ConfigError(`${prefix}.lr`, `must be a finite number > 0, got ${show(input.lr)}`);
+  }
+  const wd = input.weightDecay ?? 0;
+  if (typeof wd !== 'number' || !(wd >= 0) || !Number.isFinite(wd)) throw new ConfigError(`${prefix}.weightDecay`, `must be a finite number >= 0, got ${show(wd)}`);
+  const betas = input.betas ?? [0.9, 0.999];
+  if (!Array.isArray(betas) || betas.length !== 2 || !betas.every((b) => typeof b === 'number' && b >= 0 && b < 1)) {
+    throw new ConfigError(`${prefix}.betas`, `must be two numbers in [0, 1), got ${show(betas)}`);
+  }
+  const eps = input.eps ?? 1e-8;
+  if (typeof eps !== 'number' || !(eps > 0)) throw new ConfigError(`${prefix}.eps`, `must be a number > 0, got ${show(eps)}`);
+  if (input.gn !== undefined && input.name !== 'gn') throw new ConfigError(`${prefix}.gn`, `GN options only apply to optimizer "gn", not ${show(input.name)}`);
+  return { name: input.name, lr: input.lr, weightDecay: wd, betas: [betas[0], betas[1]], eps, gn: gnOptions(input.gn ?? {}, `${prefix}.gn`) };
+}
+
+/** Creates an optimizer from its config. */
+export function createOptimizer(input: OptimizerConfig): Optimizer {
+  const config = optimizerConfig(input);
+  switch (config.name) {
+    case 'gn':
+      return new GNOptimizer(config);
+    case 'sgd':
+      return new SGD(config);
+    case 'adam':
+      return new Adam(config);
+  }
+}
+
+/**
+ * Mean cross-entropy of the logits and its gradient w.r.t. the trained parameters
+ * (dL/do = (p - y) / n on the host, lifted to z by U^T, pulled back by the model's VJP).
+ * The caller owns the returned gradient tensors.
+ */
+export function lossAndGrad(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): { loss: number; grads: Params } {
+  const n = x.shape[0];
+  const k = model.config.classes;
+  return tidy(() => {
+    const tr = model.forwardTrace(x);
+    const logits = tf.matMul<tf.Tensor2D>(tr.z, model.U).dataSync();
+    const loss = crossEntropyHost(logits, labels, n, k);
+    if (!Number.isFinite(loss)) throw new NumericalError(`the batch loss is ${loss}: the model has diverged (lower the learning rate)`);
+    const p = softmaxHost(logits, n, k);
+    const gl = new Float32Array(n * k);
+    for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) gl[r * k + c] = (p[r * k + c]! - (labels[r] === c ? 1 : 0)) / n;
+    const gz = tf.matMul<tf.Tensor2D>(tf.tensor2d(gl, [n, k]), model.Ut);
+    return { loss, grads: traceVjp(model, tr, gz, model.params).grads };
+  });
+}
+
+abstract class Base implements Optimizer {
+  readonly config: Optimizer['config'];
+  protected t = 0;
+  constructor(config: Optimizer['config']) {
+    this.config = config;
+  }
+  get steps(): number {
+    return this.t;
+  }
+  abstract step(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): StepResult;
+  state(): OptimizerState {
+    return { step: this.t, tensors: new Map() };
+  }
+  loadState(_model: RevMLP, state: OptimizerState): void {
+    this.t = state.step;
+  }
+  dispose(): void {}
+
+  /** theta <- theta - lr * (d + wd * theta), then hands the new tensors to the model. */
+  protected apply(model: RevMLP, d: Params): void {
+    const { lr, weightDecay: wd } = this.config;
+    const next = tidy(() =>
+      zipParams(model.params, d, (w, g) => (wd > 0 ? tf.sub(w, tf.mul(tf.add(g, tf.mul(w, wd)), lr)) : tf.sub(w, tf.mul(g, lr)))),
+    );
+    model.setParams(next);
+  }
+}
+
+class GNOptimizer extends Base {
+  step(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): StepResult {
+    const { update, loss, blocks } = gnUpdate(model, x, labels, this.config.gn);
+    try {
+      checkFinite(update, 'GN update');
+      this.apply(model, update);
+    } finally {
+      disposeParams(update);
+    }
+    this.t++;
+    return { loss, gn: blocks };
+  }
+}
+
+class SGD extends Base {
+  step(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): StepResult {
+    const { loss, grads } = lossAndGrad(model, x, labels);
+    try {
+      this.apply(model, grads);
+    } finally {
+      disposeParams(grads);
+    }
+    this.t++;
+    return { loss };
+  }
+}
+
+class Adam extends Base {
+  private m: Params | null = null;
+  private v: Params | null = null;
+
+  step(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): StepResult {
+    const { loss, grads } = lossAndGrad(model, x, labels);
+    const { lr, weightDecay: wd, betas, eps } = this.config;
+    const [b1, b2] = betas;
+    if (!this.m || !this.v) {
+      this.m = keepParams(tidy(() => mapParams(model.params, (w) => tf.zerosLike(w))));
+      this.v = keepParams(tidy(() => mapParams(model.params, (w) => tf.zerosLike(w))));
+    }
+    this.t++;
+    const c1 = 1 - b1 ** this.t;
+    const c2 = 1 - b2 ** this.t;
+    const m0 = this.m;
+    const v0 = this.v;
+    try {
+      const res = tidy(() => {
+        const g = wd > 0 ? zipParams(grads, model.params, (gi, w) => tf.add(gi, tf.mul(w, wd))) : grads;
+        const m = zipParams(m0, g, (mi, gi) => tf.add(tf.mul(mi, b1), tf.mul(gi, 1 - b1)));
+        const v = zipParams(v0, g, (vi, gi) => tf.add(tf.mul(vi, b2), tf.mul(tf.square(gi), 1 - b2)));
+        const upd = zipParams(m, v, (mi, vi) => tf.div(tf.div(mi, c1), tf.add(tf.sqrt(tf.div(vi, c2)), eps)));
+        const next = zipParams(model.params, upd, (w, u) => tf.sub(w, tf.mul(u, lr)));
+        return { m, v, next };
+      });
+      this.m = keepParams(res.m);
+      this.v = keepParams(res.v);
+      disposeParams(m0);
+      disposeParams(v0);
+      model.setParams(res.next);
+    } finally {
+      disposeParams(grads);
+    }
+    return { loss };
+  }
+
+  override state(): OptimizerState {
+    const tensors = new Map<string, { data: Float32Array; shape: number[] }>();
+    if (this.m && this.v) {
+      forEachParam(this.m, (name, t) => tensors.set(`optim.adam.m.${name}`, { data: t.dataSync() as Float32Array, shape: t.shape }));
+      forEachParam(this.v, (name, t) => tensors.set(`optim.adam.v.${name}`, { data: t.dataSync() as Float32Array, shape: t.shape }));
+    }
+    return { step: this.t, tensors };
+  }
+
+  override loadState(model: RevMLP, state: OptimizerState): void {
+    this.dispose();
+    this.t = state.step;
+    if (state.tensors.size === 0) return;
+    const load = (kind: 'm' | 'v'): Params =>
+      keepParams(tidy(() => mapParams(model.params, (w, name) => {
+        const s = state.tensors.get(`optim.adam.${kind}.${name}`);
+        if (!s || s.shape.join() !== w.shape.join()) {
+          throw new ConfigError('optimizer state', `Adam state ${kind} for ${name} is missing or has shape [${s?.shape.join(', ') ?? ''}] instead of [${w.shape.join(', ')}]`);
+        }
+        return tf.tensor(s.data, s.shape);
+      })));
+    this.m = load('m');
+    this.v = load('v');
+  }
+
+  override dispose(): void {
+    if (this.m) disposeParams(this.m);
+    if (this.v) disposeParams(this.v);
+    this.m = null;
+    this.v = null;
+  }
+}
+
+function keepParams(p: Params): Params {
+  forEachParam(p, (_n, t) => tf.keep(t));
+  return p;
+}
+
+function checkFinite(p: Params, what: string): void {
+  let bad: string | null = null;
+  forEachParam(p, (name, t) => {
+    if (bad) return;
+    const ok = tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]);
+    if (!ok) bad = name;
+  });
+  if (bad) throw new NumericalError(`${what} has non-finite values in ${bad}: the step was not applied (lower the learning rate, or use pinv "damped")`);
+}
