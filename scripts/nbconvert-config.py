@@ -4,6 +4,8 @@
 # the cell's stderr), so nbconvert's own error would not say what went wrong. Instead the run
 # continues (allow_errors) and this hook appends a standard "error" output to the failing cell,
 # carrying the stderr text: the executed notebook, its HTML export and run-notebooks.ts all see it.
+import re
+
 from nbformat.v4 import new_output
 
 
@@ -16,12 +18,16 @@ def _mark_error(cell, cell_index, execute_reply, **kwargs):
     content = execute_reply.get("content", {}) if execute_reply else {}
     if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
         return
-    lines = stderr.strip().splitlines()[-40:]
+    lines = [l for l in stderr.strip().splitlines() if l.strip()][-40:]
+    # The headline: a "SomeError: message" line, else a TypeScript diagnostic ("3:7 - ..."), else the first line.
+    headline = next((l for l in lines if re.match(r"^\w*(Error|Exception)\b.*:", l)), None) or next(
+        (l for l in lines if re.match(r"^\d+:\d+ - ", l)), None
+    ) or (lines[0] if lines else "the kernel reported an error (no message)")
     cell.outputs.append(
         new_output(
             "error",
             ename=content.get("ename") or "CellError",
-            evalue=content.get("evalue") or (lines[-1] if lines else "the kernel reported an error"),
+            evalue=content.get("evalue") or headline.strip(),
             traceback=lines,
         )
     )

@@ -94,19 +94,23 @@ function htmlOf(out: NbOutput): string {
 export function executedProblems(nb: Notebook): string[] {
   const problems: string[] = [];
   let firstFigure = true;
+  let failed = false;
   nb.cells.forEach((cell, i) => {
     if (cell.cell_type !== 'code') return;
     const outs = cell.outputs ?? [];
     for (const out of outs) {
       if (out.output_type === 'error') {
+        const evalue = out.evalue ?? '';
         const tb = (out.traceback ?? []).join('\n').trim();
-        problems.push(`${cellLabel(nb, i)}: ${out.ename ?? 'Error'}: ${out.evalue ?? ''}${tb ? `\n${tb}` : ''}`);
+        problems.push(`${cellLabel(nb, i)}: ${out.ename ?? 'Error'}: ${evalue}${tb && tb !== evalue.trim() ? `\n${tb}` : ''}`);
+        failed = true;
       }
     }
     if (!isFigureCell(cell)) return;
     const plots = outs.map(htmlOf).filter((h) => h.includes(PLOT_MARKER));
     if (plots.length === 0) {
-      problems.push(`${cellLabel(nb, i)} is a figure cell (tag "figure" or a show( call) but produced no exact-gn-plot output`);
+      const why = failed ? ' (an earlier cell failed)' : '';
+      problems.push(`${cellLabel(nb, i)} is a figure cell (tag "figure" or a show( call) but produced no exact-gn-plot output${why}`);
       return;
     }
     if (firstFigure && !(plots[0] as string).includes(PLOTLY_MARKER)) {

@@ -127,7 +127,8 @@ function runOne(file: string, args: Args, env: NodeJS.ProcessEnv): string[] {
     dirname(file),
   );
   if (!exec.ok || !existsSync(executed)) {
-    return [`nbconvert failed${locateCell(file, exec.log)}:\n${tail(exec.log, 30)}`];
+    const why = exceptionLine(exec.log);
+    return [`nbconvert failed${locateCell(file, exec.log)}: ${why || `\n${tail(exec.log, 20)}`}`];
   }
   const problems = executedProblems(readNotebook(executed));
   if (args.html) {
@@ -137,13 +138,27 @@ function runOne(file: string, args: Args, env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
-/** " in cell N (...)" when nbconvert's message quotes the source of one of the notebook's cells. */
+/**
+ * " in cell N (...)" when nbconvert's message quotes a cell: "the following cell:" (errors) or
+ * "a preview of the cell contents:" (timeouts, as a Python list of lines), between dashed lines.
+ */
 function locateCell(file: string, log: string): string {
-  const m = /following cell:\n-+\n([\s\S]*?)\n-+\n/.exec(log);
+  const m = /(?:following cell|preview of the cell contents):\n-+\n([\s\S]*?)\n-+\n/.exec(log);
   if (m === null) return '';
+  const first = ((m[1] as string).split('\n')[0] ?? '').replace(/^\[?['"]/, '').replace(/(\\n)?['"],?\]?$/, '').trim();
+  if (first === '') return '';
   const nb = readNotebook(file);
-  const i = nb.cells.findIndex((c) => (Array.isArray(c.source) ? c.source.join('') : c.source).trim() === (m[1] as string).trim());
+  const i = nb.cells.findIndex((c) => c.cell_type === 'code' && (Array.isArray(c.source) ? c.source.join('') : c.source).includes(first));
   return i < 0 ? '' : ` in ${cellLabel(nb, i)}`;
+}
+
+/** The last exception line of a Python traceback (e.g. "nbclient.exceptions.CellTimeoutError: ..."). */
+function exceptionLine(log: string): string {
+  const lines = log.trim().split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (/^[\w.]+(Error|Exception|Timeout)\b[^:]*:/.test(lines[i] as string)) return lines.slice(i).join(' ').trim();
+  }
+  return '';
 }
 
 function tail(text: string, lines: number): string {
@@ -182,7 +197,11 @@ function main(): void {
     } else {
       failed++;
       console.log(`FAIL ${relative(ROOT, file)} (${seconds}s)`);
-      for (const p of problems) console.log(`  - ${p}`);
+      for (const p of problems) {
+        const lines = p.split('\n');
+        const shown = lines.slice(0, 25).join('\n      ');
+        console.log(`  - ${shown}${lines.length > 25 ? `\n      ... (${lines.length - 25} more lines)` : ''}`);
+      }
     }
   }
   console.log(`total ${((Date.now() - start) / 1000).toFixed(1)}s`);

@@ -56,7 +56,7 @@ export function cholesky(a: Float64Array, n: number, opts: CholeskyOptions = {})
  *
  * @example
  * const l = cholesky(Float64Array.from([4, 2, 2, 3]), 2)!;
- * choleskySolve(l, 2, Float64Array.from([6, 5]), 1); // [1, 1]
+ * choleskySolve(l, 2, Float64Array.from([6, 5]), 1); // ≈ [1, 1]
  */
 export function choleskySolve(l: Float64Array, n: number, b: Float64Array, m: number): Float64Array {
   checkSquare(l, n, 'choleskySolve.l');

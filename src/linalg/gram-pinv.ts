@@ -10,9 +10,10 @@
  */
 import { check, NumericalError } from '../util/errors.js';
 import { checkFinite, checkRhs, checkSquare, rhsBlockWidth, symmetricPart } from './dense.js';
-import { cholesky, choleskySolveInPlace } from './cholesky.js';
+import { cholesky as tsCholesky, choleskySolveInPlace as tsCholeskySolveInPlace, type CholeskyOptions } from './cholesky.js';
 import { inverseIterationMin, powerIterationMax, spectralRadiusBound } from './extreme-eigs.js';
-import { symEigRows, symEigvals } from './sym-eig.js';
+import { nativeLinalg } from './native.js';
+import { symEigRows as tsSymEigRows, symEigvals as tsSymEigvals } from './sym-eig.js';
 
 /** How the pseudo-inverse is regularized; see the module comment. */
 export type PinvMethod = 'truncated' | 'none' | 'damped' | 'transpose';
@@ -88,7 +89,7 @@ const FAST_POWER = { maxIter: 150, rtol: 1e-7 };
  * @example
  * const g = Float64Array.from([4, 2, 2, 3]);           // G = A A^T for some 2 x h matrix A
  * const r = gramPinvSolve(g, 2, Float64Array.from([6, 5]), 1);
- * r.solution; // [1, 1]; r.method === 'truncated/cholesky'; r.rank === 2
+ * r.solution; // ≈ [1, 1]; r.method === 'truncated/cholesky'; r.rank === 2
  */
 export function gramPinvSolve(gram: Float64Array, n: number, rhs: Float64Array, m: number, opts: GramPinvOptions = {}): GramPinvResult {
   checkSquare(gram, n, 'gramPinvSolve.gram');
@@ -220,6 +221,24 @@ function solveTruncatedEig(g: Float64Array, n: number, rhs: Float64Array, m: num
   return result;
 }
 
+// The factorizations below go to the native provider when one is installed (see ./native.ts), and to
+// the pure-TypeScript routines otherwise; both honour the same contracts.
+function cholesky(a: Float64Array, n: number, opts: CholeskyOptions = {}): Float64Array | null {
+  const nat = nativeLinalg();
+  return nat ? nat.cholesky(a, n, opts.shift ?? 0, opts.pivotTol ?? 0) : tsCholesky(a, n, opts);
+}
+function choleskySolveInPlace(l: Float64Array, n: number, x: Float64Array, m: number): void {
+  const nat = nativeLinalg();
+  if (nat) nat.choleskySolveInPlace(l, n, x, m);
+  else tsCholeskySolveInPlace(l, n, x, m);
+}
+function symEigRows(a: Float64Array, n: number): { values: Float64Array; rows: Float64Array } {
+  return nativeLinalg()?.symEigRows(a, n) ?? tsSymEigRows(a, n);
+}
+function symEigvals(a: Float64Array, n: number): Float64Array {
+  return nativeLinalg()?.symEigvals(a, n) ?? tsSymEigvals(a, n);
+}
+
 /**
  * C = V_k diag(1/lambda_k) V_k^T T over the kept k, with the eigenvectors as rows of `rows`,
  * one column block of T at a time: P = V_k^T T (rows combined four at a time), then
@@ -229,6 +248,20 @@ function applyEigenInverse(rows: Float64Array, n: number, values: Float64Array, 
   const c = new Float64Array(n * m);
   const nk = kept.length;
   if (nk === 0 || m === 0) return c;
+  const nat = nativeLinalg();
+  if (nat) {
+    // P = V_k T (nk x m), rows scaled by 1/lambda, then C = V_k^T P.
+    const vk = new Float64Array(nk * n);
+    kept.forEach((k, t) => vk.set(rows.subarray(k * n, k * n + n), t * n));
+    const p = new Float64Array(nk * m);
+    nat.gemm(false, false, nk, m, n, vk, rhs, p);
+    for (let t = 0; t < nk; t++) {
+      const inv = 1 / values[kept[t]!]!;
+      for (let j = t * m; j < t * m + m; j++) p[j] = p[j]! * inv;
+    }
+    nat.gemm(true, false, n, m, nk, vk, p, c);
+    return c;
+  }
   const width = rhsBlockWidth(Math.max(n, nk), m);
   const p = new Float64Array(nk * width);
   // vk[t * n + i] = component i of kept eigenvector t.

@@ -112,7 +112,9 @@ export async function analyzeCheckpoints(
   try {
     for (let index = 0; index < checkpoints.length; index++) {
       const started = Date.now();
-      const { path, model, epoch } = openCheckpoint(checkpoints[index]!, index);
+      const opened = openCheckpoint(checkpoints[index]!, index);
+      const { path, epoch } = opened;
+      const model: RevMLP = opened.model;
       let snap: Snapshot;
       try {
         model.checkInput(x);
@@ -163,10 +165,11 @@ export function ckaAcrossRuns(
   const gramsOf = (run: readonly (string | CheckpointRef)[]): Map<number, Float64Array[]> => {
     const out = new Map<number, Float64Array[]>();
     run.forEach((c, index) => {
-      const { model, epoch } = openCheckpoint(c, index);
+      const opened = openCheckpoint(c, index);
+      const model: RevMLP = opened.model;
       try {
         model.checkInput(x);
-        out.set(epoch, representationGrams(model, x, { products: options.products ?? 'auto' }));
+        out.set(opened.epoch, representationGrams(model, x, { products: options.products ?? 'auto' }));
       } finally {
         model.dispose();
       }

@@ -21,6 +21,9 @@ export interface MetricRow {
   value: number;
 }
 
+/** Columns of {@link rowsToDataFrame}, in order. */
+export const ROW_COLUMNS = ['run', 'epoch', 'metric', 'block', 'half', 'tensor', 'value'] as const;
+
 /** Every metric the analysis emits, with what it measures. */
 export const METRICS = {
   loss: 'mean cross-entropy on the probe batch',
@@ -91,6 +94,7 @@ export function widenRows(rows: readonly MetricRow[]): Record<string, number | s
  */
 export async function rowsToDataFrame(rows: readonly MetricRow[]): Promise<DataFrame> {
   const dfd = await import('danfojs-node');
+  if (rows.length === 0) return new dfd.DataFrame([], { columns: [...ROW_COLUMNS] });
   const columns = {
     run: rows.map((r) => r.run),
     epoch: rows.map((r) => r.epoch),

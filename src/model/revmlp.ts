@@ -461,3 +461,13 @@ function orthonormalColumns(rng: Rng, d: number, k: number): Float32Array {
   for (let j = 0; j < k; j++) for (let i = 0; i < d; i++) out[i * k + j] = cols[j]![i]!;
   return out;
 }
+
+/** A copy of `p` that keeps block `l` and zeroes every other block (an update restricted to one block). */
+export function restrictToBlock(p: Params, l: number): Params {
+  return tidy(() => p.map((_, k) => ({ ...mapParams([p[k]!], (t) => (k === l ? tf.clone(t) : tf.zerosLike(t)))[0]! })));
+}
+
+/** An independent copy of a parameter set (e.g. to restore weights later). */
+export function cloneParams(p: Params, scale = 1): Params {
+  return tidy(() => mapParams(p, (t) => (scale === 1 ? tf.clone(t) : tf.mul(t, scale))));
+}

@@ -20,10 +20,19 @@ export const OPTIMIZER_COLORS: Readonly<Record<string, string>> = Object.freeze(
   'gn->adam': '#393b79',
 });
 
-/** Colors given to names that are neither an optimizer nor one of its variants. */
+/**
+ * Colors for names that are neither an optimizer nor one of its variants: `panelGrid` hands them
+ * out in order of first appearance in a figure (so they differ), `colorFor` by a stable hash.
+ */
 export const FALLBACK_PALETTE: readonly string[] = Object.freeze([
-  '#393b79', '#637939', '#8c6d31', '#843c39', '#7b4173', '#3182bd', '#e6550d', '#31a354', '#756bb1', '#636363',
+  '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#ff7f0e', '#393b79', '#637939', '#843c39',
 ]);
+
+/** True when the name is an optimizer or a variant of one (it has a fixed color). */
+export function isOptimizerName(name: string): boolean {
+  const key = name.trim().toLowerCase();
+  return OPTIMIZER_COLORS[key] !== undefined || baseOptimizer(key) !== null;
+}
 
 const BASES = ['gn', 'adam', 'sgd'] as const;
 

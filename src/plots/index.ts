@@ -6,7 +6,7 @@ export type {
   Figure, PlotlyTrace, PlotlyLayout, PlotlyConfig, PlotlyAxis, PlotlyAnnotation, PlotlyLine, PlotlyMarker,
   PlotlyLegend, PlotlyTitle, PlotlyFont,
 } from './types.js';
-export { OPTIMIZER_COLORS, FALLBACK_PALETTE, colorFor, dashFor, baseOptimizer, withAlpha } from './colors.js';
+export { OPTIMIZER_COLORS, FALLBACK_PALETTE, colorFor, dashFor, baseOptimizer, isOptimizerName, withAlpha } from './colors.js';
 export { pointStats, type PointStats } from './stats.js';
 export { seedBand, type SeedSeries, type SeedBandOptions } from './band.js';
 export {

@@ -1,6 +1,7 @@
 /** Line panels and grids of them, shaped like the paper's multi-panel figures. */
 import { ConfigError, show as showValue } from '../util/errors.js';
 import { seedBand, type SeedSeries } from './band.js';
+import { FALLBACK_PALETTE, isOptimizerName } from './colors.js';
 import type { Figure, PlotlyAnnotation, PlotlyAxis, PlotlyLayout, PlotlyLine, PlotlyTrace } from './types.js';
 
 /** A named curve across seeds. */
@@ -95,6 +96,7 @@ export function panelGrid(panels: readonly Panel[], opts: PanelGridOptions = {})
   const annotations: PlotlyAnnotation[] = [];
   const layout: PlotlyLayout = {};
   const seen = new Set<string>();
+  const colors = otherColors(panels);
   panels.forEach((panel, k) => {
     const r = Math.floor(k / cols);
     const c = k % cols;
@@ -108,8 +110,8 @@ export function panelGrid(panels: readonly Panel[], opts: PanelGridOptions = {})
     const yTitle = panel.yTitle ?? (Array.isArray(opts.yTitle) ? (opts.yTitle as readonly string[])[k] : c === 0 ? (opts.yTitle as string | undefined) : undefined);
     const xaxis: PlotlyAxis = { domain: xd, anchor: `y${id}`, automargin: true };
     const yaxis: PlotlyAxis = { domain: yd, anchor: `x${id}`, automargin: true, exponentformat: 'power' };
-    if (xTitle !== undefined && xTitle !== '') xaxis.title = { text: xTitle };
-    if (yTitle !== undefined && yTitle !== '') yaxis.title = { text: yTitle };
+    if (xTitle !== undefined && xTitle !== '') xaxis.title = { text: escapeText(xTitle) };
+    if (yTitle !== undefined && yTitle !== '') yaxis.title = { text: escapeText(yTitle) };
     if (logY) yaxis.type = 'log';
     setAxis(layout, 'xaxis', id, xaxis);
     setAxis(layout, 'yaxis', id, yaxis);
@@ -122,7 +124,7 @@ export function panelGrid(panels: readonly Panel[], opts: PanelGridOptions = {})
       seen.add(s.name);
       data.push(
         ...seedBand(s, {
-          name: s.name, color: s.color, dash: s.dash, logY, ddof: opts.ddof,
+          name: s.name, color: s.color ?? colors.get(s.name), dash: s.dash, logY, ddof: opts.ddof,
           showlegend: first, xaxis: `x${id}`, yaxis: `y${id}`,
         }),
       );
@@ -151,6 +153,18 @@ export function lineFigure(series: NamedSeries[], opts: LinePanelOptions & Omit<
   const { title, logY, xTitle, yTitle, ...grid } = opts;
   const panel = linePanel(series, { logY, xTitle, yTitle });
   return panelGrid([panel], { ...grid, title });
+}
+
+/** Distinct palette colors for the names that are not optimizers, in order of first appearance. */
+function otherColors(panels: readonly Panel[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of panels) {
+    for (const s of p.series) {
+      if (s.color !== undefined || out.has(s.name) || isOptimizerName(s.name)) continue;
+      out.set(s.name, FALLBACK_PALETTE[out.size % FALLBACK_PALETTE.length] as string);
+    }
+  }
+  return out;
 }
 
 function gridShape(n: number, opts: PanelGridOptions): { rows: number; cols: number } {

@@ -77,6 +77,9 @@ test('truncated on rank-deficient A = B C equals the SVD pseudo-inverse, via the
     assert.ok(res.spectrum !== undefined && res.spectrum.length === n);
     assert.equal(res.cond, Infinity, 'a singular Gram matrix has infinite condition number');
   }
+  // Many right-hand sides: several column blocks.
+  const a = matmul(randn(rng, 40, 15), randn(rng, 15, 50), 40, 15, 50);
+  assert.equal(checkAgainstSvd(a, 40, 50, 600, {}, rng).rank, 15);
 });
 
 test('truncated with prescribed singular values: rtol and atol each bite', () => {

@@ -66,3 +66,15 @@ test('lineFigure: one panel; titles are escaped', () => {
   assert.equal(axis(fig, 'y', 0).type, 'log');
   assert.equal(fig.name, 'f1');
 });
+
+test('names that are not optimizers get distinct colors within a figure; optimizers keep theirs', () => {
+  const names = ['relu', 'tanh', 'sigmoid', 'gn'];
+  const fig = panelGrid([linePanel(names.map((n) => series(n)))]);
+  const lineColor = (n: string) => fig.data.find((t) => t.name === n)?.line?.color;
+  const others = ['relu', 'tanh', 'sigmoid'].map(lineColor);
+  assert.equal(new Set(others).size, 3);
+  assert.ok(!others.includes(colorFor('gn')));
+  assert.equal(lineColor('gn'), colorFor('gn'));
+  const explicit = panelGrid([linePanel([{ ...series('relu'), color: '#000000' }])]);
+  assert.equal(explicit.data.at(-1)?.line?.color, '#000000');
+});

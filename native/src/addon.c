@@ -1,0 +1,395 @@
+/*
+ * exact_gn_blas: a small Node-API addon over OpenBLAS (BLAS + the LAPACK it ships) for the exact-gn
+ * library. Plain C against node_api.h, no other dependency. Every matrix is ROW-MAJOR and passed as a
+ * typed array (Float32Array for the single-precision BLAS calls, Float64Array for the rest); every
+ * size is checked against the array lengths before OpenBLAS sees a pointer, and a bad argument throws
+ * a JS TypeError/RangeError naming it.
+ *
+ * Exports (all synchronous; OpenBLAS uses its own thread pool):
+ *   sgemm(transA, transB, m, n, k, alpha, a, b, beta, c)   c = alpha op(a) op(b) + beta c   (float32)
+ *   dgemm(transA, transB, m, n, k, alpha, a, b, beta, c)   the same in float64
+ *       op(a) is m x k (a is k x m when transA), op(b) is k x n (b is n x k when transB), c is m x n.
+ *   ssyrk(n, k, alpha, a, beta, c)      c = alpha a a^T + beta c, a n x k, c n x n (both triangles)
+ *   dsyevd(a, n, w, vectors)            eigenvalues ascending into w; with vectors, a is overwritten by
+ *                                       the eigenvectors AS ROWS (row i = eigenvector of w[i]); info
+ *   dsyevr(a, n, vl, vu, w, z)          eigenpairs with vl < lambda <= vu (a destroyed); z receives the
+ *                                       eigenvectors as rows (or null: values only); count found
+ *   dpotrf(a, n)                        in place: lower Cholesky factor L (row-major, upper triangle
+ *                                       zeroed) of the symmetric a; info (0 = ok, > 0 = not PD)
+ *   dpotrs(l, n, b, m)                  in place: b (n x m) <- (L L^T)^{-1} b
+ *   getNumThreads(), setNumThreads(t)
+ *
+ * Symmetric matrices look the same in row- and column-major order, so LAPACK (column-major) is
+ * called directly: a column-major eigenvector matrix read row-major has the eigenvectors as rows, and
+ * a column-major UPPER Cholesky factor U (A = U^T U) read row-major is the lower factor L = U^T.
+ */
+#include <node_api.h>
+#include <cblas.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* LAPACK (Fortran symbols shipped inside libopenblas). */
+extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+                    double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+extern void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a, const int *lda,
+                    const double *vl, const double *vu, const int *il, const int *iu, const double *abstol, int *m,
+                    double *w, double *z, const int *ldz, int *isuppz, double *work, const int *lwork, int *iwork,
+                    const int *liwork, int *info);
+extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+
+#define MAX_ARGS 10
+#define FAIL(env, call)                    \
+  do {                                     \
+    if ((call) != napi_ok) return throw_last(env); \
+  } while (0)
+
+static napi_value throw_last(napi_env env) {
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, NULL, info && info->error_message ? info->error_message : "exact_gn_blas: N-API call failed");
+  return NULL;
+}
+
+static napi_value throw_range(napi_env env, const char *msg) {
+  napi_throw_range_error(env, NULL, msg);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *msg) {
+  napi_throw_type_error(env, NULL, msg);
+  return NULL;
+}
+
+/* Reads the call's arguments; throws unless at least `need` were given. */
+static int get_args(napi_env env, napi_callback_info cb, size_t need, napi_value *argv) {
+  size_t argc = MAX_ARGS;
+  if (napi_get_cb_info(env, cb, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < need) {
+    napi_throw_type_error(env, NULL, "exact_gn_blas: too few arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static int get_bool(napi_env env, napi_value v, bool *out) {
+  if (napi_get_value_bool(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "exact_gn_blas: expected a boolean (transpose flag)");
+    return 0;
+  }
+  return 1;
+}
+
+/* A non-negative int32 size. */
+static int get_size(napi_env env, napi_value v, int *out, const char *what) {
+  int64_t x = -1;
+  if (napi_get_value_int64(env, v, &x) != napi_ok || x < 0 || x > 0x7fffffff) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "exact_gn_blas: %s must be an integer in [0, 2^31), got %lld", what, (long long)x);
+    napi_throw_range_error(env, NULL, msg);
+    return 0;
+  }
+  *out = (int)x;
+  return 1;
+}
+
+static int get_double(napi_env env, napi_value v, double *out, const char *what) {
+  if (napi_get_value_double(env, v, out) != napi_ok) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "exact_gn_blas: %s must be a number", what);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
+/* The data pointer of a typed array of the given type holding at least `need` elements. */
+static void *get_array(napi_env env, napi_value v, napi_typedarray_type want, size_t need, const char *what) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "exact_gn_blas: %s must be a %s", what, want == napi_float32_array ? "Float32Array" : "Float64Array");
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+  }
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL) != napi_ok) return NULL;
+  if (type != want) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "exact_gn_blas: %s must be a %s", what, want == napi_float32_array ? "Float32Array" : "Float64Array");
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+  }
+  if (length < need) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "exact_gn_blas: %s holds %zu elements, needs at least %zu", what, length, need);
+    napi_throw_range_error(env, NULL, msg);
+    return NULL;
+  }
+  /* A zero-length array may report a NULL pointer; BLAS never dereferences it then. */
+  static double dummy;
+  return data ? data : (void *)&dummy;
+}
+
+static napi_value make_int(napi_env env, int64_t x) {
+  napi_value out;
+  if (napi_create_int64(env, x, &out) != napi_ok) return throw_last(env);
+  return out;
+}
+
+static int is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  return t == napi_null || t == napi_undefined;
+}
+
+/* Shared argument parsing of sgemm/dgemm. */
+typedef struct {
+  bool ta, tb;
+  int m, n, k;
+  double alpha, beta;
+  void *a, *b, *c;
+} gemm_args;
+
+static int parse_gemm(napi_env env, napi_callback_info cb, napi_typedarray_type type, gemm_args *g) {
+  napi_value argv[MAX_ARGS];
+  if (!get_args(env, cb, 10, argv)) return 0;
+  if (!get_bool(env, argv[0], &g->ta) || !get_bool(env, argv[1], &g->tb)) return 0;
+  if (!get_size(env, argv[2], &g->m, "m") || !get_size(env, argv[3], &g->n, "n") || !get_size(env, argv[4], &g->k, "k")) return 0;
+  if (!get_double(env, argv[5], &g->alpha, "alpha") || !get_double(env, argv[8], &g->beta, "beta")) return 0;
+  size_t m = (size_t)g->m, n = (size_t)g->n, k = (size_t)g->k;
+  if (!(g->a = get_array(env, argv[6], type, m * k, "a"))) return 0;
+  if (!(g->b = get_array(env, argv[7], type, k * n, "b"))) return 0;
+  if (!(g->c = get_array(env, argv[9], type, m * n, "c"))) return 0;
+  return 1;
+}
+
+static napi_value js_sgemm(napi_env env, napi_callback_info cb) {
+  gemm_args g;
+  if (!parse_gemm(env, cb, napi_float32_array, &g)) return NULL;
+  if (g.m == 0 || g.n == 0) return NULL;
+  if (g.k == 0) { /* BLAS leaves c scaled by beta; keep that contract explicit */
+    float *c = (float *)g.c;
+    for (size_t i = 0; i < (size_t)g.m * (size_t)g.n; i++) c[i] = g.beta == 0 ? 0.0f : (float)(g.beta * c[i]);
+    return NULL;
+  }
+  cblas_sgemm(CblasRowMajor, g.ta ? CblasTrans : CblasNoTrans, g.tb ? CblasTrans : CblasNoTrans, g.m, g.n, g.k,
+              (float)g.alpha, (const float *)g.a, g.ta ? g.m : g.k, (const float *)g.b, g.tb ? g.k : g.n,
+              (float)g.beta, (float *)g.c, g.n);
+  return NULL;
+}
+
+static napi_value js_dgemm(napi_env env, napi_callback_info cb) {
+  gemm_args g;
+  if (!parse_gemm(env, cb, napi_float64_array, &g)) return NULL;
+  if (g.m == 0 || g.n == 0) return NULL;
+  if (g.k == 0) {
+    double *c = (double *)g.c;
+    for (size_t i = 0; i < (size_t)g.m * (size_t)g.n; i++) c[i] = g.beta == 0 ? 0.0 : g.beta * c[i];
+    return NULL;
+  }
+  cblas_dgemm(CblasRowMajor, g.ta ? CblasTrans : CblasNoTrans, g.tb ? CblasTrans : CblasNoTrans, g.m, g.n, g.k,
+              g.alpha, (const double *)g.a, g.ta ? g.m : g.k, (const double *)g.b, g.tb ? g.k : g.n, g.beta,
+              (double *)g.c, g.n);
+  return NULL;
+}
+
+/* ssyrk(n, k, alpha, a, beta, c): c = alpha a a^T + beta c, both triangles written. */
+static napi_value js_ssyrk(napi_env env, napi_callback_info cb) {
+  napi_value argv[MAX_ARGS];
+  int n, k;
+  double alpha, beta;
+  if (!get_args(env, cb, 6, argv)) return NULL;
+  if (!get_size(env, argv[0], &n, "n") || !get_size(env, argv[1], &k, "k")) return NULL;
+  if (!get_double(env, argv[2], &alpha, "alpha") || !get_double(env, argv[4], &beta, "beta")) return NULL;
+  float *a = get_array(env, argv[3], napi_float32_array, (size_t)n * (size_t)k, "a");
+  if (!a) return NULL;
+  float *c = get_array(env, argv[5], napi_float32_array, (size_t)n * (size_t)n, "c");
+  if (!c) return NULL;
+  if (n == 0) return NULL;
+  if (k == 0) {
+    for (size_t i = 0; i < (size_t)n * (size_t)n; i++) c[i] = beta == 0 ? 0.0f : (float)(beta * c[i]);
+    return NULL;
+  }
+  cblas_ssyrk(CblasRowMajor, CblasLower, CblasNoTrans, n, k, (float)alpha, a, k, (float)beta, c, n);
+  /* mirror the lower triangle into the upper one, in tiles (cache friendly) */
+  const size_t N = (size_t)n, B = 64;
+  for (size_t i0 = 0; i0 < N; i0 += B) {
+    for (size_t j0 = 0; j0 <= i0; j0 += B) {
+      size_t i1 = i0 + B < N ? i0 + B : N, j1 = j0 + B < N ? j0 + B : N;
+      for (size_t i = i0; i < i1; i++) {
+        size_t jend = j1 < i ? j1 : i;
+        for (size_t j = j0; j < jend; j++) c[j * N + i] = c[i * N + j];
+      }
+    }
+  }
+  return NULL;
+}
+
+/* dsyevd(a, n, w, vectors): info. */
+static napi_value js_dsyevd(napi_env env, napi_callback_info cb) {
+  napi_value argv[MAX_ARGS];
+  int n;
+  bool vectors;
+  if (!get_args(env, cb, 4, argv)) return NULL;
+  if (!get_size(env, argv[1], &n, "n") || !get_bool(env, argv[3], &vectors)) return NULL;
+  double *a = get_array(env, argv[0], napi_float64_array, (size_t)n * (size_t)n, "a");
+  if (!a) return NULL;
+  double *w = get_array(env, argv[2], napi_float64_array, (size_t)n, "w");
+  if (!w) return NULL;
+  if (n == 0) return make_int(env, 0);
+  const char jobz = vectors ? 'V' : 'N', uplo = 'L';
+  int lwork = -1, liwork = -1, info = 0, iwq = 0;
+  double wq = 0;
+  dsyevd_(&jobz, &uplo, &n, a, &n, w, &wq, &lwork, &iwq, &liwork, &info);
+  if (info != 0) return make_int(env, info);
+  lwork = (int)wq + 1;
+  liwork = iwq > 1 ? iwq : 1;
+  double *work = malloc(sizeof(double) * (size_t)lwork);
+  int *iwork = malloc(sizeof(int) * (size_t)liwork);
+  if (!work || !iwork) {
+    free(work);
+    free(iwork);
+    return throw_range(env, "exact_gn_blas: dsyevd: out of memory for the workspace");
+  }
+  dsyevd_(&jobz, &uplo, &n, a, &n, w, work, &lwork, iwork, &liwork, &info);
+  free(work);
+  free(iwork);
+  return make_int(env, info);
+}
+
+/* dsyevr(a, n, vl, vu, w, z): eigenpairs in (vl, vu]; count found (throws on LAPACK failure). */
+static napi_value js_dsyevr(napi_env env, napi_callback_info cb) {
+  napi_value argv[MAX_ARGS];
+  int n;
+  double vl, vu;
+  if (!get_args(env, cb, 6, argv)) return NULL;
+  if (!get_size(env, argv[1], &n, "n") || !get_double(env, argv[2], &vl, "vl") || !get_double(env, argv[3], &vu, "vu")) return NULL;
+  if (!(vl < vu)) return throw_range(env, "exact_gn_blas: dsyevr needs vl < vu");
+  double *a = get_array(env, argv[0], napi_float64_array, (size_t)n * (size_t)n, "a");
+  if (!a) return NULL;
+  double *w = get_array(env, argv[4], napi_float64_array, (size_t)n, "w");
+  if (!w) return NULL;
+  double *z = NULL;
+  if (!is_nullish(env, argv[5])) {
+    z = get_array(env, argv[5], napi_float64_array, (size_t)n * (size_t)n, "z");
+    if (!z) return NULL;
+  }
+  if (n == 0) return make_int(env, 0);
+  const char jobz = z ? 'V' : 'N', range = 'V', uplo = 'L';
+  const int one = 1;
+  const double abstol = 0; /* LAPACK picks its default (eps * |T|) */
+  int m = 0, info = 0, lwork = -1, liwork = -1, iwq = 0;
+  double wq = 0, zdummy = 0;
+  int *isuppz = malloc(sizeof(int) * 2 * (size_t)n);
+  if (!isuppz) return throw_range(env, "exact_gn_blas: dsyevr: out of memory");
+  double *zz = z ? z : &zdummy;
+  const int ldz = z ? n : 1;
+  dsyevr_(&jobz, &range, &uplo, &n, a, &n, &vl, &vu, &one, &one, &abstol, &m, w, zz, &ldz, isuppz, &wq, &lwork, &iwq, &liwork, &info);
+  if (info == 0) {
+    lwork = (int)wq + 1;
+    liwork = iwq > 1 ? iwq : 1;
+    double *work = malloc(sizeof(double) * (size_t)lwork);
+    int *iwork = malloc(sizeof(int) * (size_t)liwork);
+    if (!work || !iwork) {
+      free(work);
+      free(iwork);
+      free(isuppz);
+      return throw_range(env, "exact_gn_blas: dsyevr: out of memory for the workspace");
+    }
+    dsyevr_(&jobz, &range, &uplo, &n, a, &n, &vl, &vu, &one, &one, &abstol, &m, w, zz, &ldz, isuppz, work, &lwork, iwork, &liwork, &info);
+    free(work);
+    free(iwork);
+  }
+  free(isuppz);
+  if (info != 0) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "exact_gn_blas: dsyevr failed (info = %d)", info);
+    napi_throw_error(env, NULL, msg);
+    return NULL;
+  }
+  return make_int(env, m);
+}
+
+/* dpotrf(a, n): info; on success a holds the row-major lower factor with zeros above. */
+static napi_value js_dpotrf(napi_env env, napi_callback_info cb) {
+  napi_value argv[MAX_ARGS];
+  int n;
+  if (!get_args(env, cb, 2, argv)) return NULL;
+  if (!get_size(env, argv[1], &n, "n")) return NULL;
+  double *a = get_array(env, argv[0], napi_float64_array, (size_t)n * (size_t)n, "a");
+  if (!a) return NULL;
+  if (n == 0) return make_int(env, 0);
+  const char uplo = 'U'; /* column-major upper == row-major lower */
+  int info = 0;
+  dpotrf_(&uplo, &n, a, &n, &info);
+  if (info == 0) {
+    const size_t N = (size_t)n;
+    for (size_t i = 0; i < N; i++) memset(a + i * N + i + 1, 0, sizeof(double) * (N - i - 1));
+  }
+  return make_int(env, info);
+}
+
+/* dpotrs(l, n, b, m): b <- (L L^T)^{-1} b for the row-major n x m b. */
+static napi_value js_dpotrs(napi_env env, napi_callback_info cb) {
+  napi_value argv[MAX_ARGS];
+  int n, m;
+  if (!get_args(env, cb, 4, argv)) return NULL;
+  if (!get_size(env, argv[1], &n, "n") || !get_size(env, argv[3], &m, "m")) return NULL;
+  double *l = get_array(env, argv[0], napi_float64_array, (size_t)n * (size_t)n, "l");
+  if (!l) return NULL;
+  double *b = get_array(env, argv[2], napi_float64_array, (size_t)n * (size_t)m, "b");
+  if (!b) return NULL;
+  if (n == 0 || m == 0) return NULL;
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, m, 1.0, l, n, b, m);
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, n, m, 1.0, l, n, b, m);
+  return NULL;
+}
+
+static napi_value js_get_threads(napi_env env, napi_callback_info cb) {
+  (void)cb;
+  return make_int(env, openblas_get_num_threads());
+}
+
+static napi_value js_set_threads(napi_env env, napi_callback_info cb) {
+  napi_value argv[MAX_ARGS];
+  int t;
+  if (!get_args(env, cb, 1, argv)) return NULL;
+  if (!get_size(env, argv[0], &t, "threads")) return NULL;
+  if (t < 1) return throw_range(env, "exact_gn_blas: threads must be >= 1");
+  openblas_set_num_threads(t);
+  return NULL;
+}
+
+static napi_value js_config(napi_env env, napi_callback_info cb) {
+  (void)cb;
+  napi_value out;
+  FAIL(env, napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  const struct {
+    const char *name;
+    napi_callback fn;
+  } fns[] = {
+      {"sgemm", js_sgemm},   {"dgemm", js_dgemm},   {"ssyrk", js_ssyrk},
+      {"dsyevd", js_dsyevd}, {"dsyevr", js_dsyevr}, {"dpotrf", js_dpotrf},
+      {"dpotrs", js_dpotrs}, {"getNumThreads", js_get_threads}, {"setNumThreads", js_set_threads},
+      {"config", js_config},
+  };
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    FAIL(env, napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f));
+    FAIL(env, napi_set_named_property(env, exports, fns[i].name, f));
+  }
+  (void)throw_type;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,10 @@
+import { create, globals } from 'webgpu';
+const gpu = create(['backend=opengl']);
+const names = (o) => { const s = new Set(); let p = o; while (p && p !== Object.prototype) { Object.getOwnPropertyNames(p).forEach(n => s.add(n)); p = Object.getPrototypeOf(p); } return [...s]; };
+console.log('gpu', names(gpu));
+const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' });
+const device = await adapter.requestDevice();
+console.log('device', names(device));
+console.log('queue', names(device.queue));
+console.log('globals', Object.keys(globals));
+device.destroy();

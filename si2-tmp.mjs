@@ -1,0 +1,16 @@
+import { create, globals } from 'webgpu';
+Object.assign(globalThis, globals);
+const origSI = globalThis.setImmediate;
+globalThis.setImmediate = function (fn, ...args) { console.log('SI called; fn=', fn.toString().slice(0,60), 'stack=', new Error().stack.split('\n').slice(1,4).join(' | ')); return origSI(function (...a) { console.log('  SI cb run'); return fn(...a); }, ...args); };
+const gpu = create(['backend=opengl']);
+const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' });
+const device = await adapter.requestDevice();
+console.log('--- device ready');
+const dst = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+const p = dst.mapAsync(GPUMapMode.READ);
+console.log('--- mapAsync returned');
+origSI(() => console.log('--- an immediate of ours'));
+setTimeout(() => console.log('--- a timeout of ours'), 0);
+await p;
+console.log('--- mapped');
+device.destroy();

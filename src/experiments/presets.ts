@@ -1,0 +1,218 @@
+/**
+ * Named presets for every training run of the paper (PAPER.md "Training protocol"), each in two
+ * profiles: `paper` (h = 8000, 100 epochs, full data, batch 1024) and `quick` (the same code path
+ * scaled down so a 2-core CPU runs it in about a minute: smaller h and batch, a data subset,
+ * fewer epochs). Names read `<fullbatch|minibatch>-<mnist|cifar10>[-nobottleneck]-<optimizer>`,
+ * plus the appendix optimizer-switching runs `minibatch-<dataset>-<first>-then-<second>`.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, DataError, show } from '../util/errors.js';
+import { cifar10Dir, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES } from '../data/cifar.js';
+import type { OptimizerName } from '../optim/optimizers.js';
+import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
+import type { ExperimentConfig } from './config.js';
+
+export type Profile = 'paper' | 'quick';
+export const PROFILES: readonly Profile[] = ['paper', 'quick'];
+
+/** A recursive partial, for overrides. */
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+export interface PresetOptions {
+  /** 'quick' (default: about a minute on a CPU) or 'paper' (the exact paper settings). */
+  profile?: Profile;
+  /** Seed of data order, augmentation and model (paper: 42, 43, 44). Default 42. */
+  seed?: number;
+  /** GN block rule (default 'block', the corrected one); ignored by Adam/SGD presets, so their runs are shared. */
+  rule?: UpdateRule;
+  /** Number of epochs (appendix: longer training). Default: the profile's. */
+  epochs?: number;
+  /** Fields merged into the config last (objects merged key by key, anything else replaced). */
+  overrides?: DeepPartial<ExperimentConfig>;
+}
+
+type DataName = 'mnist' | 'cifar10';
+type Mode = 'full' | 'mini';
+
+interface PresetDef {
+  name: string;
+  description: string;
+  data: DataName;
+  mode: Mode;
+  optimizer: OptimizerName;
+  bottleneck: boolean;
+  /** Appendix: switch to this optimizer halfway. */
+  then?: OptimizerName;
+}
+
+/** Learning rates of PAPER.md (GN / Adam / SGD) per batch mode and dataset. */
+export const PAPER_LR: Readonly<Record<Mode, Record<DataName, Record<OptimizerName, number>>>> = {
+  full: { mnist: { gn: 0.5, adam: 1e-4, sgd: 0.1 }, cifar10: { gn: 0.5, adam: 1e-5, sgd: 0.01 } },
+  mini: { mnist: { gn: 0.1, adam: 1e-4, sgd: 0.1 }, cifar10: { gn: 0.1, adam: 1e-4, sgd: 0.01 } },
+};
+
+/** Blocks per dataset (paper: MNIST 2, CIFAR-10 6). */
+const BLOCKS: Record<DataName, number> = { mnist: 2, cifar10: 6 };
+
+/**
+ * Scaled-down settings of the `quick` profile, measured on a 2-core CPU (wasm backend). A GN step
+ * with n = 128 rows and h = 1024 costs about 0.65 s for MNIST's 2 blocks; the batch stays well
+ * below h + 1, so the relu blocks keep the paper's exact regime (n << h) while the linear first
+ * block keeps its rank deficit (rank <= d/2 + 1), as in the paper. Evaluating 1000 test images
+ * costs about as much as a step, so the test set is cut to 1000.
+ */
+export const QUICK: Readonly<Record<DataName, { hidden: number; batch: number; limitTrain: number; limitTest: number; epochs: Record<Mode, number> }>> = {
+  mnist: { hidden: 1024, batch: 128, limitTrain: 2048, limitTest: 1000, epochs: { full: 30, mini: 5 } },
+  cifar10: { hidden: 512, batch: 128, limitTrain: 1024, limitTest: 1000, epochs: { full: 15, mini: 4 } },
+};
+
+const NAMES: Record<OptimizerName, string> = { gn: 'exact GN', adam: 'Adam', sgd: 'SGD' };
+const DATA: Record<DataName, string> = { mnist: 'MNIST', cifar10: 'CIFAR-10' };
+
+function definitions(): PresetDef[] {
+  const defs: PresetDef[] = [];
+  for (const mode of ['full', 'mini'] as const) {
+    for (const data of ['mnist', 'cifar10'] as const) {
+      for (const bottleneck of data === 'cifar10' ? [true, false] : [true]) {
+        for (const optimizer of ['gn', 'adam', 'sgd'] as const) {
+          const lr = PAPER_LR[mode][data][optimizer];
+          const fig = mode === 'full' ? 'Fig. 1' : 'Figs. 2-4';
+          defs.push({
+            name: `${mode === 'full' ? 'fullbatch' : 'minibatch'}-${data}${bottleneck ? '' : '-nobottleneck'}-${optimizer}`,
+            description: `${mode === 'full' ? 'full batch (first 1024 images, one step per epoch)' : 'mini-batch 1024'} ${DATA[data]}, ` +
+              `${NAMES[optimizer]} lr ${lr}${bottleneck ? '' : ', RevMLP without the inverted bottleneck (Fig. 5)'}${bottleneck ? ` (${fig})` : ''}`,
+            data, mode, optimizer, bottleneck,
+          });
+        }
+      }
+    }
+  }
+  for (const data of ['mnist', 'cifar10'] as const) {
+    for (const [first, then] of [['adam', 'gn'], ['gn', 'adam']] as const) {
+      defs.push({
+        name: `minibatch-${data}-${first}-then-${then}`,
+        description: `mini-batch ${DATA[data]}, ${NAMES[first]} for half the epochs, then ${NAMES[then]} (appendix: optimizer switching)`,
+        data, mode: 'mini', optimizer: first, bottleneck: true, then,
+      });
+    }
+  }
+  return defs;
+}
+
+const DEFS = definitions();
+
+/**
+ * Every preset with a one-line description.
+ *
+ * @example
+ * listPresets().map((p) => p.name); // ['fullbatch-mnist-gn', 'fullbatch-mnist-adam', ...]
+ */
+export function listPresets(): { name: string; description: string }[] {
+  return DEFS.map(({ name, description }) => ({ name, description }));
+}
+
+function optimizerFor(name: OptimizerName, lr: number, rule: UpdateRule): ExperimentConfig['optimizer'] {
+  return name === 'gn' ? { name, lr, gn: { rule } } : { name, lr };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Merges `over` into `base`: objects key by key, anything else replaced. */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = v === undefined ? out[k] : deepMerge(out[k], v);
+  return out as T;
+}
+
+/**
+ * The config of a named preset.
+ *
+ * @example
+ * const cfg = preset('fullbatch-mnist-gn', { profile: 'quick', seed: 43, rule: 'half-coupling' });
+ * const res = await runExperiment(cfg);
+ */
+export function preset(name: string, options: PresetOptions = {}): ExperimentConfig {
+  const def = DEFS.find((d) => d.name === name);
+  if (!def) throw new ConfigError('preset', `unknown preset ${show(name)}; run \`exact-gn presets\` or listPresets() for the ${DEFS.length} names`);
+  const profile = options.profile ?? 'quick';
+  if (!PROFILES.includes(profile)) throw new ConfigError('profile', `unknown profile ${show(profile)}; use one of ${PROFILES.join(', ')}`);
+  const rule = options.rule ?? 'block';
+  if (!UPDATE_RULES.includes(rule)) throw new ConfigError('rule', `unknown GN rule ${show(rule)}; use one of ${UPDATE_RULES.join(', ')}`);
+  const seed = options.seed ?? 42;
+  const paper = profile === 'paper';
+  const quick = QUICK[def.data];
+  const epochs = options.epochs ?? (paper ? 100 : quick.epochs[def.mode]);
+  const n = paper ? 1024 : quick.batch;
+  const lr = PAPER_LR[def.mode][def.data];
+  const cfg: ExperimentConfig = {
+    label: `${name} (${profile}${rule !== 'block' && (def.optimizer === 'gn' || def.then === 'gn') ? `, rule ${rule}` : ''})`,
+    profile,
+    dataset: { name: def.data, augment: def.data === 'cifar10' && def.mode === 'mini' },
+    model: { hidden: def.bottleneck ? (paper ? 8000 : quick.hidden) : null, blocks: BLOCKS[def.data] },
+    optimizer: optimizerFor(def.optimizer, lr[def.optimizer], rule),
+    epochs,
+    batch: def.mode === 'full' ? { mode: 'full', n } : { mode: 'mini', size: n },
+    seed,
+  };
+  if (!paper) {
+    if (def.mode === 'mini') cfg.dataset.limitTrain = quick.limitTrain;
+    cfg.dataset.limitTest = quick.limitTest;
+  }
+  if (def.then) cfg.switchAt = { epoch: Math.max(1, Math.floor(epochs / 2)), optimizer: optimizerFor(def.then, lr[def.then], rule) };
+  return options.overrides ? deepMerge(cfg, options.overrides) : cfg;
+}
+
+/**
+ * Whether the CIFAR-10 binary files are present (`dir`, else $EXACT_GN_CIFAR10_DIR).
+ *
+ * @example
+ * const cfg = cifar10Available() ? preset('minibatch-cifar10-gn') : fallback(preset('minibatch-cifar10-gn'));
+ */
+export function cifar10Available(dir?: string): boolean {
+  let root: string;
+  try {
+    root = cifar10Dir(dir);
+  } catch (e) {
+    if (e instanceof DataError) return false;
+    throw e;
+  }
+  return [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].every((f) => existsSync(join(root, f)));
+}
+
+/** What {@link fallback} writes into the label of a config it changed. */
+export const FALLBACK_NOTE = 'FALLBACK: Fashion-MNIST in place of CIFAR-10';
+
+/**
+ * Maps a CIFAR-10 config to the same settings on Fashion-MNIST (d = 784; blocks, h, batch,
+ * learning rates, augmentation and epochs unchanged), with the label saying so. Other configs are
+ * returned unchanged.
+ *
+ * @example
+ * const cfg = fallback(preset('fullbatch-cifar10-gn')); // cfg.dataset.name === 'fashion-mnist'
+ */
+export function fallback(config: ExperimentConfig): ExperimentConfig {
+  if (config.dataset.name !== 'cifar10') return config;
+  const dataset = { ...config.dataset, name: 'fashion-mnist' as const };
+  delete dataset.dir;
+  const model = { ...config.model };
+  delete model.inputDim;
+  delete model.classes;
+  return { ...config, dataset, model, label: `${config.label ?? 'cifar10 run'} [${FALLBACK_NOTE}]` };
+}
+
+/**
+ * The preset's config, falling back to Fashion-MNIST (clearly labelled) when it needs CIFAR-10 and
+ * the files are absent.
+ *
+ * @example
+ * const { config, fellBack } = presetOrFallback('minibatch-cifar10-adam', { profile: 'quick' });
+ */
+export function presetOrFallback(name: string, options: PresetOptions = {}): { config: ExperimentConfig; fellBack: boolean } {
+  const config = preset(name, options);
+  if (config.dataset.name !== 'cifar10' || cifar10Available(config.dataset.dir)) return { config, fellBack: false };
+  return { config: fallback(config), fellBack: true };
+}
