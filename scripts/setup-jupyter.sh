@@ -23,7 +23,7 @@ WANT_CHROMIUM=0
 for arg in "$@"; do
   case "$arg" in
     --chromium) WANT_CHROMIUM=1 ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "setup-jupyter: unknown argument '$arg' (accepted: --chromium, --help)" >&2; exit 2 ;;
   esac
 done
@@ -105,9 +105,11 @@ fi
 # Report.
 export JUPYTER_PATH="$PREFIX/share/jupyter"
 export JUPYTER_DATA_DIR="$PREFIX/share/jupyter"
+export PYDEVD_DISABLE_FILE_VALIDATION=1
 say "kernels visible with JUPYTER_PATH=$JUPYTER_PATH:"
 "$JUPYTER" kernelspec list
 if [ ! -d "$ROOT/dist" ]; then
   say "note: dist/ is missing; notebooks import the built package, run: npx tsc -p tsconfig.build.json"
 fi
-say "done. Open notebooks with: source .jupyter-local/env.sh && jupyter lab notebooks/   (or jupyter notebook)"
+say "done. Run them headless: npx tsx scripts/run-notebooks.ts"
+say "open them in your own JupyterLab/Notebook (not installed here) with: source .jupyter-local/env.sh && jupyter lab notebooks/"

@@ -38,6 +38,7 @@ run_suite tensor cpu $TENSOR
 if [ "${EXACT_GN_SKIP_NOTEBOOKS:-0}" != "1" ]; then
   phase "notebooks (headless Jupyter, tslab kernel)"
   bash scripts/setup-jupyter.sh || status=1
+  npx tsx scripts/run-notebooks.ts --check-clean || status=1
   npx tsx scripts/run-notebooks.ts 2>&1 | tee "$LOG_DIR/notebooks.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi

@@ -9,7 +9,8 @@
  *   sgemm(transA, transB, m, n, k, alpha, a, b, beta, c)   c = alpha op(a) op(b) + beta c   (float32)
  *   dgemm(transA, transB, m, n, k, alpha, a, b, beta, c)   the same in float64
  *       op(a) is m x k (a is k x m when transA), op(b) is k x n (b is n x k when transB), c is m x n.
- *   ssyrk(n, k, alpha, a, beta, c)      c = alpha a a^T + beta c, a n x k, c n x n (both triangles)
+ *   ssyrk(trans, n, k, alpha, a, beta, c)  c = alpha a a^T + beta c (a n x k), or with trans
+ *                                       c = alpha a^T a (a k x n); c n x n, both triangles written
  *   dsyevd(a, n, w, vectors)            eigenvalues ascending into w; with vectors, a is overwritten by
  *                                       the eigenvectors AS ROWS (row i = eigenvector of w[i]); info
  *   dsyevr(a, n, vl, vu, w, z)          eigenpairs with vl < lambda <= vu (a destroyed); z receives the
@@ -199,24 +200,26 @@ static napi_value js_dgemm(napi_env env, napi_callback_info cb) {
   return NULL;
 }
 
-/* ssyrk(n, k, alpha, a, beta, c): c = alpha a a^T + beta c, both triangles written. */
+/* ssyrk(trans, n, k, alpha, a, beta, c): c = alpha op(a) op(a)^T + beta c, both triangles written. */
 static napi_value js_ssyrk(napi_env env, napi_callback_info cb) {
   napi_value argv[MAX_ARGS];
   int n, k;
+  bool trans;
   double alpha, beta;
-  if (!get_args(env, cb, 6, argv)) return NULL;
-  if (!get_size(env, argv[0], &n, "n") || !get_size(env, argv[1], &k, "k")) return NULL;
-  if (!get_double(env, argv[2], &alpha, "alpha") || !get_double(env, argv[4], &beta, "beta")) return NULL;
-  float *a = get_array(env, argv[3], napi_float32_array, (size_t)n * (size_t)k, "a");
+  if (!get_args(env, cb, 7, argv)) return NULL;
+  if (!get_bool(env, argv[0], &trans)) return NULL;
+  if (!get_size(env, argv[1], &n, "n") || !get_size(env, argv[2], &k, "k")) return NULL;
+  if (!get_double(env, argv[3], &alpha, "alpha") || !get_double(env, argv[5], &beta, "beta")) return NULL;
+  float *a = get_array(env, argv[4], napi_float32_array, (size_t)n * (size_t)k, "a");
   if (!a) return NULL;
-  float *c = get_array(env, argv[5], napi_float32_array, (size_t)n * (size_t)n, "c");
+  float *c = get_array(env, argv[6], napi_float32_array, (size_t)n * (size_t)n, "c");
   if (!c) return NULL;
   if (n == 0) return NULL;
   if (k == 0) {
     for (size_t i = 0; i < (size_t)n * (size_t)n; i++) c[i] = beta == 0 ? 0.0f : (float)(beta * c[i]);
     return NULL;
   }
-  cblas_ssyrk(CblasRowMajor, CblasLower, CblasNoTrans, n, k, (float)alpha, a, k, (float)beta, c, n);
+  cblas_ssyrk(CblasRowMajor, CblasLower, trans ? CblasTrans : CblasNoTrans, n, k, (float)alpha, a, trans ? n : k, (float)beta, c, n);
   /* mirror the lower triangle into the upper one, in tiles (cache friendly) */
   const size_t N = (size_t)n, B = 64;
   for (size_t i0 = 0; i0 < N; i0 += B) {

@@ -2,7 +2,8 @@
  * Picks the TensorFlow.js backend at run time, best first:
  *   native `tensorflow` (tfjs-node / tfjs-node-gpu, only when the user installed the real package)
  *   -> `webgpu` (npm `webgpu` (Dawn) + `@tensorflow/tfjs-backend-webgpu`, when installed and an
- *      adapter exists) -> `wasm` (SIMD, the CPU default) -> `cpu`.
+ *      adapter exists) -> `blas` (cpu kernels + OpenBLAS matmuls, when the optional addon in native/
+ *      is built: bash scripts/build-native.sh) -> `wasm` (SIMD, the CPU default) -> `cpu`.
  * `EXACT_GN_BACKEND` overrides the requested name. Whatever is chosen is reported.
  *
  * @example
@@ -14,12 +15,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import { BackendError } from '../util/errors.js';
+import { loadBlasBackend } from './blas.js';
 
 export { tf };
 
 /** Names accepted by {@link useBackend}. */
-export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'blas' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'blas', 'wasm', 'cpu'];
 
 /** What was chosen, and why the better ones were not. */
 export interface BackendInfo {
@@ -75,15 +77,20 @@ loaders.tensorflow = async () => {
   throw new Error('@tensorflow/tfjs-node is not installed (optional; see README)');
 };
 
+// Dawn + tfjs-backend-webgpu, imported only when `webgpu` is tried (see ./webgpu.ts for env knobs).
+loaders.webgpu = async () => (await import('./webgpu.js')).loadWebGpu();
+
 loaders.wasm = async () => {
   await import('@tensorflow/tfjs-backend-wasm');
   return '';
 };
 
+registerBackendLoader('blas', loadBlasBackend); // OpenBLAS addon (native/, optional): throws why when not built
+
 loaders.cpu = async () => '';
 
 /**
- * Activates a tfjs backend and returns what was chosen. `auto` tries tensorflow, webgpu, wasm, cpu
+ * Activates a tfjs backend and returns what was chosen. `auto` tries tensorflow, webgpu, blas, wasm, cpu
  * in that order; a named backend that cannot load throws a BackendError saying why.
  */
 export async function useBackend(name?: BackendName | string): Promise<BackendInfo> {
@@ -98,7 +105,7 @@ export async function useBackend(name?: BackendName | string): Promise<BackendIn
     return current;
   }
   const order: Exclude<BackendName, 'auto'>[] =
-    requested === 'auto' ? ['tensorflow', 'webgpu', 'wasm', 'cpu'] : [requested];
+    requested === 'auto' ? ['tensorflow', 'webgpu', 'blas', 'wasm', 'cpu'] : [requested];
   const skipped: string[] = [];
   for (const candidate of order) {
     const loader = loaders[candidate];

@@ -1,2 +1,2 @@
 /** Registers every command of the higher layers with the CLI (imported by bin/exact-gn.js). */
-export {};
+import './run-commands.js';

@@ -63,8 +63,8 @@ const BLOCKS: Record<DataName, number> = { mnist: 2, cifar10: 6 };
  * costs about as much as a step, so the test set is cut to 1000.
  */
 export const QUICK: Readonly<Record<DataName, { hidden: number; batch: number; limitTrain: number; limitTest: number; epochs: Record<Mode, number> }>> = {
-  mnist: { hidden: 1024, batch: 128, limitTrain: 2048, limitTest: 1000, epochs: { full: 30, mini: 5 } },
-  cifar10: { hidden: 512, batch: 128, limitTrain: 1024, limitTest: 1000, epochs: { full: 15, mini: 4 } },
+  mnist: { hidden: 1024, batch: 128, limitTrain: 2048, limitTest: 1000, epochs: { full: 30, mini: 8 } },
+  cifar10: { hidden: 512, batch: 128, limitTrain: 1024, limitTest: 1000, epochs: { full: 30, mini: 4 } },
 };
 
 const NAMES: Record<OptimizerName, string> = { gn: 'exact GN', adam: 'Adam', sgd: 'SGD' };

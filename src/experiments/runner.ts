@@ -112,6 +112,8 @@ export async function runExperiment(config: ExperimentConfig | ResolvedConfig | 
   const fast = inspectRun(dir, cfg);
   if (fast.state === 'valid') return cachedResult(key, dir, cfg, fast.done.status, fast.rows, fast.done.reason);
 
+  // Data problems surface before anything is written.
+  const data = loadExperimentData(cfg);
   mkdirSync(paths.checkpoints, { recursive: true });
   const lock = await lockRun(paths, key, opts.wait ?? false);
   try {
@@ -127,7 +129,7 @@ export async function runExperiment(config: ExperimentConfig | ResolvedConfig | 
     removeOrphanTempFiles(paths.checkpoints);
     if (backendInfo() === null) await useBackend();
     writeConfigRecord(dir, { key, code: codeVersion(), config: cfg });
-    const result = await train(cfg, key, paths, opts, warn);
+    const result = await train(cfg, key, paths, data, opts, warn);
     if (recomputed !== undefined) result.recomputed = recomputed;
     return result;
   } finally {
@@ -296,8 +298,15 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-async function train(cfg: ResolvedConfig, key: string, paths: RunPaths, opts: RunOptions, warn: (m: string) => void): Promise<RunResult> {
-  const { train: trainSet, test } = loadExperimentData(cfg);
+async function train(
+  cfg: ResolvedConfig,
+  key: string,
+  paths: RunPaths,
+  data: { train: Dataset; test: Dataset },
+  opts: RunOptions,
+  warn: (m: string) => void,
+): Promise<RunResult> {
+  const { train: trainSet, test } = data;
   const batches = cfg.batch.mode === 'full' ? 1 : Math.ceil(trainSet.n / cfg.batch.size);
   const totalSteps = cfg.epochs * batches;
   const reporter = opts.progress === false ? null : progressReporter(process.stderr);

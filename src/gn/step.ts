@@ -17,6 +17,7 @@
  * If every A has full row rank, J_l dTheta_l = T exactly for each block l (see the tests).
  */
 import { tf, tidy } from '../backend/index.js';
+import { matMulT } from '../backend/blas.js';
 import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { gramPinvSolve, PINV_METHODS, type PinvMethod } from '../linalg/index.js';
@@ -316,14 +317,13 @@ export function solveHalf(
   stream = 0,
 ): { delta: HalfParams; diag: HalfDiagnostics } {
   const [n, m] = t.shape;
-  const St = tf.transpose(S) as tf.Tensor2D;
   let C: tf.Tensor2D;
   let diag: HalfDiagnostics;
   if (o.pinv === 'transpose') {
     C = t;
     diag = { rank: n, n, cond: NaN, method: 'transpose' };
   } else {
-    let G = tf.matMul<tf.Tensor2D>(S, St);
+    let G = matMulT(S, S, false, true); // S S^T (one ssyrk on the blas backend)
     if (bias) G = tf.add(G, 1) as tf.Tensor2D;
     const gram = Float64Array.from(G.dataSync());
     const rhs = Float64Array.from(t.dataSync());
@@ -344,7 +344,7 @@ export function solveHalf(
     diag = { rank: res.rank, n, cond: res.cond, method: res.method };
     if (res.spectrum) diag.spectrum = res.spectrum;
   }
-  const delta: HalfParams = { Wt: tf.matMul<tf.Tensor2D>(St, C) };
+  const delta: HalfParams = { Wt: matMulT(S, C, true, false) }; // S^T C
   if (bias) delta.b = tf.sum(C, 0) as tf.Tensor1D;
   return { delta, diag };
 }

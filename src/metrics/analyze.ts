@@ -3,7 +3,8 @@
  * checkpoint (the reference, epoch 0) and between consecutive checkpoints, as plain rows.
  *
  * Checkpoints are loaded one at a time; of each only a host snapshot is kept (weights, probe
- * products, kernel, representation Grams), so memory stays at two models' worth of host arrays.
+ * products, kernel, representation Grams) and only for the reference and the previous one, so
+ * memory stays at one model on the backend plus three snapshots on the host.
  * The probe batch x (and its labels) must be the same for every run that is compared.
  */
 import { basename } from 'node:path';
@@ -18,7 +19,7 @@ import { empiricalNtk } from './empirical-ntk.js';
 import { kernelAlignment } from './kernel-alignment.js';
 import { cosine, frobeniusDot, type ProductRoute } from './matrix.js';
 import { ntkProbeProducts, type ProbeProducts } from './ntk-probe.js';
-import { randomProbe, type NtkOutput } from './probe.js';
+import { NTK_OUTPUTS, randomProbe, type NtkOutput } from './probe.js';
 import { ckaFromRepresentationGrams, representationGrams } from './representation-cka.js';
 import { paramsSnapshot, weightMotionFromSnapshots, type TensorSnapshot } from './weight-motion.js';
 import type { MetricName, MetricRow } from './rows.js';
@@ -82,7 +83,11 @@ interface Snapshot {
 
 /**
  * Runs every diagnostic over a run's checkpoints (in training order; the first is the reference).
- * Returns long rows: {run, epoch, metric, block, half, tensor, value} (see METRICS in rows.ts).
+ * Returns long rows: {run, epoch, metric, block, half, tensor, value} (see METRIC_DESCRIPTIONS in
+ * rows.ts). A checkpoint's epoch is the one given in a CheckpointRef, else its metadata `epoch`,
+ * else the last integer in its file name, else its position in the list. All checkpoints must
+ * share the architecture and seed (same fixed V, U); x is the probe batch (e.g. 256 training
+ * images), labels its classes (for the loss and accuracy rows).
  *
  * @example
  * const rows = await analyzeCheckpoints(
@@ -97,7 +102,52 @@ export async function analyzeCheckpoints(
   labels: ArrayLike<number>,
   options: Partial<AnalyzeOptions> = {},
 ): Promise<MetricRow[]> {
-  const o = analyzeOptions(options);
+  return runAnalysis(checkpoints, x, labels, analyzeOptions(options), null);
+}
+
+/**
+ * {@link analyzeCheckpoints} for several runs on the same probe batch (rows stamped with the run
+ * name), plus CKA across every pair of runs at the epochs both have ('cka_across' and
+ * 'cka_debiased_across', run `${a}|${b}`), from the representation Grams kept in memory
+ * (2L n^2 float64 per checkpoint), so no checkpoint is loaded twice.
+ *
+ * @example
+ * const rows = await analyzeRuns({ gn: gnCkpts, adam: adamCkpts, sgd: sgdCkpts }, probeX, probeLabels);
+ */
+export async function analyzeRuns(
+  runs: Readonly<Record<string, readonly (string | CheckpointRef)[]>>,
+  x: tf.Tensor2D,
+  labels: ArrayLike<number>,
+  options: Partial<Omit<AnalyzeOptions, 'run'>> & { across?: boolean } = {},
+): Promise<MetricRow[]> {
+  const { across = true, ...rest } = options;
+  const names = Object.keys(runs);
+  check(names.length >= 1, 'runs', () => 'need at least one run (name -> checkpoints)');
+  const rows: MetricRow[] = [];
+  const grams = new Map<string, Map<number, Float64Array[]>>();
+  for (const name of names) {
+    const kept = across && names.length > 1 ? new Map<number, Float64Array[]>() : null;
+    rows.push(...(await runAnalysis(runs[name]!, x, labels, analyzeOptions({ ...rest, run: name }), kept)));
+    if (kept) grams.set(name, kept);
+  }
+  for (let i = 0; i < names.length; i++) {
+    for (let j = i + 1; j < names.length; j++) {
+      const a = grams.get(names[i]!);
+      const b = grams.get(names[j]!);
+      if (a && b) rows.push(...acrossRows(`${names[i]}|${names[j]}`, a, b, x.shape[0]));
+    }
+  }
+  return rows;
+}
+
+/** The analysis of one run; `keepGrams` (when given) collects the representation Grams by epoch. */
+async function runAnalysis(
+  checkpoints: readonly (string | CheckpointRef)[],
+  x: tf.Tensor2D,
+  labels: ArrayLike<number>,
+  o: AnalyzeOptions,
+  keepGrams: Map<number, Float64Array[]> | null,
+): Promise<MetricRow[]> {
   check(checkpoints.length >= 1, 'checkpoints', () => 'need at least one checkpoint (the first is the reference, epoch 0)');
   check(x.rank === 2 && labels.length === x.shape[0], 'labels', () => `expected ${x.shape[0]} labels (one per row of x), got ${labels.length}`);
   const rows: MetricRow[] = [];
@@ -121,7 +171,8 @@ export async function analyzeCheckpoints(
         if (ref) checkSameArchitecture(ref.config, model.config, path);
         if (groups.has('ntkProbe') && !v) v = randomProbe(model, x.shape[0], { output: o.probeOutput, seed: o.probeSeed });
         if (groups.has('ntkKernel') && !ntkX) ntkX = tf.slice(x, [0, 0], [Math.min(o.ntkSamples, x.shape[0]), -1]);
-        snap = takeSnapshot(model, epoch, x, v, ntkX, groups, o);
+        snap = takeSnapshot(model, epoch, x, v, ntkX, groups, o, keepGrams !== null);
+        if (keepGrams) keepGrams.set(epoch, snap.grams!);
         if (groups.has('loss')) {
           const logits = model.logits(x);
           const host = logits.dataSync();
@@ -135,7 +186,7 @@ export async function analyzeCheckpoints(
         model.dispose();
       }
       ref ??= snap;
-      compareRows(ref, prev, snap, push);
+      compareRows(ref, prev, snap, push, groups.has('cka'));
       prev = snap;
       o.onCheckpoint?.({ index, total: checkpoints.length, epoch, path, seconds: (Date.now() - started) / 1000 });
       // Let the event loop breathe between checkpoints (notebooks stay responsive).
@@ -150,7 +201,8 @@ export async function analyzeCheckpoints(
 
 /**
  * CKA per half-coupling between two runs at the epochs both have (matched by epoch, resolved as
- * in {@link analyzeCheckpoints}), on x. The architectures must match. Rows carry metric 'cka_across' / 'cka_debiased_across' and run `${runA}|${runB}`.
+ * in {@link analyzeCheckpoints}), on x. Rows carry metric 'cka_across' / 'cka_debiased_across' and
+ * run `${runA}|${runB}`. Loads every checkpoint again; {@link analyzeRuns} does this for free.
  *
  * @example
  * const rows = ckaAcrossRuns(gnCheckpoints, adamCheckpoints, probeX, { runA: 'gn', runB: 'adam' });
@@ -176,13 +228,16 @@ export function ckaAcrossRuns(
     });
     return out;
   };
-  const a = gramsOf(runA);
-  const b = gramsOf(runB);
+  return acrossRows(label, gramsOf(runA), gramsOf(runB), x.shape[0]);
+}
+
+/** CKA rows between two runs' representation Grams at their common epochs. */
+function acrossRows(label: string, a: Map<number, Float64Array[]>, b: Map<number, Float64Array[]>, n: number): MetricRow[] {
   const rows: MetricRow[] = [];
   for (const [epoch, ga] of a) {
     const gb = b.get(epoch);
     if (!gb) continue;
-    for (const h of ckaFromRepresentationGrams(ga, gb, x.shape[0])) {
+    for (const h of ckaFromRepresentationGrams(ga, gb, n)) {
       rows.push({ run: label, epoch, metric: 'cka_across', block: h.block, half: h.half, tensor: null, value: h.cka });
       rows.push({ run: label, epoch, metric: 'cka_debiased_across', block: h.block, half: h.half, tensor: null, value: h.debiasedCka });
     }
@@ -190,7 +245,12 @@ export function ckaAcrossRuns(
   return rows;
 }
 
-/** Validates analysis options (partial input, defaults filled). */
+/**
+ * Validates analysis options (partial input, defaults filled); unknown keys are errors.
+ *
+ * @example
+ * analyzeOptions({ ntkSamples: 64 }).probeOutput; // 'z'
+ */
 export function analyzeOptions(input: Partial<AnalyzeOptions> = {}): AnalyzeOptions {
   const allowed = new Set([...Object.keys(DEFAULT_ANALYZE), 'onCheckpoint']);
   for (const k of Object.keys(input)) if (!allowed.has(k)) throw new ConfigError(`analyze.${k}`, `unknown key; allowed keys are ${[...allowed].join(', ')}`);
@@ -198,6 +258,7 @@ export function analyzeOptions(input: Partial<AnalyzeOptions> = {}): AnalyzeOpti
   for (const g of o.groups) check(METRIC_GROUPS.includes(g), 'analyze.groups', () => `unknown group ${show(g)}; use some of ${METRIC_GROUPS.join(', ')}`);
   check(Number.isInteger(o.ntkSamples) && o.ntkSamples >= 1, 'analyze.ntkSamples', () => `must be a positive integer, got ${show(o.ntkSamples)}`);
   check(Number.isInteger(o.zProjection) && o.zProjection >= 1, 'analyze.zProjection', () => `must be a positive integer, got ${show(o.zProjection)}`);
+  for (const f of ['probeOutput', 'ntkOutput'] as const) check(NTK_OUTPUTS.includes(o[f]), `analyze.${f}`, () => `unknown output ${show(o[f])}; use 'z' or 'logits'`);
   check(typeof o.run === 'string', 'analyze.run', () => `must be a string, got ${show(o.run)}`);
   return o;
 }
@@ -212,7 +273,12 @@ function openCheckpoint(c: string | CheckpointRef, index: number): { path: strin
   return { path, model, epoch };
 }
 
-/** The last integer in a file name (`epoch-010.safetensors` -> 10), or null. */
+/**
+ * The last integer in a file name, or null.
+ *
+ * @example
+ * epochFromName('runs/gn/epoch-010.safetensors'); // 10
+ */
 export function epochFromName(path: string): number | null {
   const m = basename(path).match(/(\d+)(?!.*\d)/);
   return m ? Number(m[1]) : null;
@@ -235,19 +301,20 @@ function takeSnapshot(
   ntkX: tf.Tensor2D | null,
   groups: Set<MetricGroup>,
   o: AnalyzeOptions,
+  wantGrams: boolean,
 ): Snapshot {
   const snap: Snapshot = { epoch, config: model.config };
   if (groups.has('weights')) snap.weights = paramsSnapshot(model.params);
   if (v) snap.probe = ntkProbeProducts(model, x, v, { output: o.probeOutput });
   if (ntkX) snap.kernel = empiricalNtk(model, ntkX, { output: o.ntkOutput, zProjection: o.zProjection, projectionSeed: o.probeSeed }).kernel;
-  if (groups.has('cka')) snap.grams = representationGrams(model, x, { products: o.products });
+  if (groups.has('cka') || wantGrams) snap.grams = representationGrams(model, x, { products: o.products });
   return snap;
 }
 
 type Push = (epoch: number, metric: MetricName, value: number, at?: Partial<Pick<MetricRow, 'block' | 'half' | 'tensor'>>) => void;
 
 /** Rows comparing a snapshot to the reference and to the previous one. */
-function compareRows(ref: Snapshot, prev: Snapshot | null, cur: Snapshot, push: Push): void {
+function compareRows(ref: Snapshot, prev: Snapshot | null, cur: Snapshot, push: Push, cka: boolean): void {
   const e = cur.epoch;
   if (cur.probe && ref.probe) {
     push(e, 'ntk_probe_cos_init', cosine(ref.probe.ntk, cur.probe.ntk));
@@ -263,7 +330,7 @@ function compareRows(ref: Snapshot, prev: Snapshot | null, cur: Snapshot, push: 
     push(e, 'ntk_norm_ratio', Math.sqrt(frobeniusDot(cur.kernel, cur.kernel) / frobeniusDot(ref.kernel, ref.kernel)));
     if (prev?.kernel) push(e, 'ntk_rate', 1 - kernelAlignment(prev.kernel, cur.kernel));
   }
-  if (cur.grams && ref.grams) {
+  if (cka && cur.grams && ref.grams) {
     const n = Math.round(Math.sqrt(cur.grams[0]!.length));
     for (const h of ckaFromRepresentationGrams(ref.grams, cur.grams, n)) {
       push(e, 'cka_init', h.cka, { block: h.block, half: h.half });

@@ -115,9 +115,9 @@ export function empiricalNtk(model: RevMLP, x: tf.Tensor2D, options: EmpiricalNt
       addHalf(b.Sg, g2, !!pr.g.b);
       const gy1 = tf.add(g1, halfVjpInput(fx.g, pr.g, tile(b.Pg), g2)) as tf.Tensor2D;
       addHalf(b.Sf, gy1, !!pr.f.b);
-      const gx2 = tf.add(g2, halfVjpInput(fx.f, pr.f, tile(b.Pf), gy1)) as tf.Tensor2D;
+      if (l === 0) break; // the cotangent on the input is not needed
+      g2 = tf.add(g2, halfVjpInput(fx.f, pr.f, tile(b.Pf), gy1)) as tf.Tensor2D;
       g1 = gy1;
-      g2 = gx2;
     }
     // Output-major (a, i) -> sample-major (i, a).
     return tf.reshape(tf.transpose(tf.reshape(tf.addN(terms), [m, n, m, n]), [1, 0, 3, 2]), [size, size]) as tf.Tensor2D;

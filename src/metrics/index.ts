@@ -4,8 +4,10 @@
  * representations, weight motion per tensor, spectra of the pseudo-inverted matrices, and the
  * post-hoc analysis of a run's checkpoints into plain rows (and a danfojs DataFrame).
  */
-export * from './matrix.js';
-export * from './probe.js';
+export { gramMatrix, crossProduct, cosine, frobeniusDot, PRODUCT_ROUTES } from './matrix.js';
+export type { HostMatrix, MatrixInput, ProductRoute, GramOptions } from './matrix.js';
+export { randomProbe, outputWidth, NTK_OUTPUTS } from './probe.js';
+export type { NtkOutput, ProbeOptions } from './probe.js';
 export * from './ntk-probe.js';
 export * from './empirical-ntk.js';
 export * from './kernel-alignment.js';

@@ -181,7 +181,12 @@ export function rowSquaredNorms(m: MatrixInput, center = false): Float64Array {
   return out;
 }
 
-/** Frobenius inner product sum_i a_i b_i in float64 (lengths must match). */
+/**
+ * Frobenius inner product sum_i a_i b_i in float64 (lengths must match).
+ *
+ * @example
+ * frobeniusDot([1, 2], [3, 4]); // 11
+ */
 export function frobeniusDot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   check(a.length === b.length, 'frobeniusDot', () => `lengths differ: ${a.length} vs ${b.length}`);
   let s = 0;

@@ -12,7 +12,7 @@
  * i.e. Theta_logits v = U^T J J^T U v per sample.
  */
 import { tf, tidy } from '../backend/index.js';
-import { forEachParam, type Params, type RevMLP } from '../model/revmlp.js';
+import { forEachParam, halfJvpInput, paramJvp, traceVjp, type ForwardTrace, type Params, type RevMLP } from '../model/revmlp.js';
 import { checkProbe, type NtkOutput } from './probe.js';
 import { cosine } from './matrix.js';
 
@@ -43,8 +43,10 @@ export function ntkProbeProducts(model: RevMLP, x: tf.Tensor2D, v: tf.Tensor2D, 
   checkProbe(model, x, v, output);
   const res = tidy(() => {
     const gz = output === 'logits' ? tf.matMul<tf.Tensor2D>(v, model.Ut) : v;
-    const { grads } = model.vjp(x, gz);
-    const jz = model.jvp(x, grads);
+    // One forward trace serves both products (model.vjp and model.jvp would each run one).
+    const tr = model.forwardTrace(x);
+    const { grads } = traceVjp(model, tr, gz, model.params);
+    const jz = traceJvp(model, tr, grads);
     return { out: output === 'logits' ? tf.matMul<tf.Tensor2D>(jz, model.U) : jz, grads };
   });
   try {
@@ -87,7 +89,32 @@ export function jacobianProbeSimilarity(model0: RevMLP, modelT: RevMLP, x: tf.Te
   return cosine(ntkProbeProducts(model0, x, v, options).jtv, ntkProbeProducts(modelT, x, v, options).jtv);
 }
 
-/** Every tensor of a parameter set, concatenated in {@link forEachParam} order. */
+/** J dTheta on z from a forward trace (the forward-mode recursion of RevMLP.jvp); call inside a tidy. */
+function traceJvp(model: RevMLP, tr: ForwardTrace, dTheta: Params): tf.Tensor2D {
+  let d1: tf.Tensor2D | null = null;
+  let d2: tf.Tensor2D | null = null;
+  for (let l = 0; l < model.config.blocks; l++) {
+    const b = tr.blocks[l]!;
+    const fx = model.fixed[l]!;
+    const pr = model.params[l]!;
+    // dy1 = dx1 + J_f(x2) dx2 + A_1 dTheta_f;  dy2 = dx2 + J_g(y1) dy1 + A_2 dTheta_g
+    let dy1 = paramJvp(b.Sf, dTheta[l]!.f);
+    if (d2) dy1 = tf.add(dy1, halfJvpInput(fx.f, pr.f, b.Pf, d2)) as tf.Tensor2D;
+    if (d1) dy1 = tf.add(dy1, d1) as tf.Tensor2D;
+    let dy2 = tf.add(paramJvp(b.Sg, dTheta[l]!.g), halfJvpInput(fx.g, pr.g, b.Pg, dy1)) as tf.Tensor2D;
+    if (d2) dy2 = tf.add(dy2, d2) as tf.Tensor2D;
+    d1 = dy1;
+    d2 = dy2;
+  }
+  return tf.concat([d1!, d2!], 1) as tf.Tensor2D;
+}
+
+/**
+ * Every tensor of a parameter set, concatenated in {@link forEachParam} order (host float32).
+ *
+ * @example
+ * const theta = flattenParams(model.params); // trainedParamCount(model.config) values
+ */
 export function flattenParams(p: Params): Float32Array {
   let size = 0;
   forEachParam(p, (_n, t) => {

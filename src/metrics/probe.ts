@@ -13,7 +13,12 @@ import type { RevMLP } from '../model/revmlp.js';
 export type NtkOutput = 'z' | 'logits';
 export const NTK_OUTPUTS: readonly NtkOutput[] = ['z', 'logits'];
 
-/** Per-sample width of an output: d for `z`, k for `logits`. */
+/**
+ * Per-sample width of an output: d for `z`, k for `logits`.
+ *
+ * @example
+ * outputWidth(model, 'logits'); // 10
+ */
 export function outputWidth(model: RevMLP, output: NtkOutput): number {
   check(NTK_OUTPUTS.includes(output), 'output', () => `unknown output ${JSON.stringify(output)}; use 'z' or 'logits'`);
   return output === 'z' ? model.config.inputDim : model.config.classes;

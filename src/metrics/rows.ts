@@ -10,7 +10,7 @@ export interface MetricRow {
   /** Run label (AnalyzeOptions.run), '' when none was given. */
   run: string;
   epoch: number;
-  /** One of {@link METRICS}. */
+  /** One of {@link METRIC_DESCRIPTIONS}. */
   metric: MetricName;
   /** Block index (0-based) for per-block metrics, else null. */
   block: number | null;
@@ -25,7 +25,7 @@ export interface MetricRow {
 export const ROW_COLUMNS = ['run', 'epoch', 'metric', 'block', 'half', 'tensor', 'value'] as const;
 
 /** Every metric the analysis emits, with what it measures. */
-export const METRICS = {
+export const METRIC_DESCRIPTIONS = {
   loss: 'mean cross-entropy on the probe batch',
   accuracy: 'accuracy on the probe batch',
   ntk_probe_cos_init: 'cos(Theta_0 v, Theta_t v), fixed random probe v (NTK similarity to init)',
@@ -53,9 +53,14 @@ export const METRICS = {
   pinv_smin: 'smallest singular value of A per half-coupling',
 } as const;
 
-export type MetricName = keyof typeof METRICS;
+export type MetricName = keyof typeof METRIC_DESCRIPTIONS;
 
-/** Column name of a row in the wide format: metric, then `.b{block}.{half}` or `.{tensor}`. */
+/**
+ * Column name of a row in the wide format: metric, then `.b{block}.{half}` or `.{tensor}`.
+ *
+ * @example
+ * wideColumn({ metric: 'cka_init', block: 1, half: 'g', tensor: null }); // 'cka_init.b1.g'
+ */
 export function wideColumn(row: Pick<MetricRow, 'metric' | 'block' | 'half' | 'tensor'>): string {
   if (row.tensor !== null) return `${row.metric}.${row.tensor}`;
   if (row.block !== null) return `${row.metric}.b${row.block}${row.half !== null ? `.${row.half}` : ''}`;

@@ -77,7 +77,7 @@ export function weightMotionFromSnapshots(ref: readonly TensorSnapshot[], cur: r
 }
 
 /** The measures of one tensor pair (a = reference, b = current). */
-export function motion(a: ArrayLike<number>, b: ArrayLike<number>): Omit<WeightMotionRow, 'tensor' | 'block' | 'half' | 'kind'> {
+function motion(a: ArrayLike<number>, b: ArrayLike<number>): Omit<WeightMotionRow, 'tensor' | 'block' | 'half' | 'kind'> {
   let aa = 0;
   let bb = 0;
   let ab = 0;

@@ -11,6 +11,7 @@
  * Everything random is drawn on the host from the seed, so a model is identical on every backend.
  */
 import { tf, tidy } from '../backend/index.js';
+import { matMulT } from '../backend/blas.js';
 import { Rng } from '../util/rng.js';
 import { ConfigError } from '../util/errors.js';
 import { blockActivation, featureWidth, modelConfig, type Activation, type RevMLPConfig, type RevMLPConfigInput } from './config.js';
@@ -339,7 +340,7 @@ export function traceVjp(model: RevMLP, tr: ForwardTrace, gz: tf.Tensor2D, param
 
 /** Cotangent on a half-coupling's input: ((g W) * s'(P)) V, with explicit transposes. */
 export function halfVjpInput(fx: HalfFixed, p: HalfParams, P: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
-  let u = tf.matMul<tf.Tensor2D>(g, tf.transpose(p.Wt));
+  let u = matMulT(g, p.Wt, false, true);
   const ds = activationGrad(fx.act, P);
   if (ds) u = tf.mul(u, ds) as tf.Tensor2D;
   return fx.V ? tf.matMul<tf.Tensor2D>(u, fx.V) : u;
@@ -347,7 +348,7 @@ export function halfVjpInput(fx: HalfFixed, p: HalfParams, P: tf.Tensor2D, g: tf
 
 /** Parameter cotangent: dW^T = S^T g, db = sum over the batch of g. */
 export function paramVjp(S: tf.Tensor2D, g: tf.Tensor2D, bias: boolean): HalfParams {
-  const out: HalfParams = { Wt: tf.matMul<tf.Tensor2D>(tf.transpose(S), g) };
+  const out: HalfParams = { Wt: matMulT(S, g, true, false) };
   if (bias) out.b = tf.sum(g, 0) as tf.Tensor1D;
   return out;
 }

@@ -22,6 +22,9 @@ interface TslabDisplay {
  * tslab's display object when running inside a tslab kernel, else null. tslab sets
  * `globalThis.__tslab__.require`, whose `require('tslab')` returns the kernel's own tslab module
  * (the one connected to Jupyter), whatever copy this package would resolve.
+ *
+ * @example
+ * tslabDisplay()?.html('<b>only shown in a notebook</b>');
  */
 export function tslabDisplay(): TslabDisplay | null {
   const hook = (globalThis as { __tslab__?: { require?: unknown } }).__tslab__;
@@ -35,7 +38,12 @@ export function tslabDisplay(): TslabDisplay | null {
   }
 }
 
-/** True inside a tslab kernel. */
+/**
+ * True inside a tslab kernel.
+ *
+ * @example
+ * if (!inNotebook()) console.log('run this in Jupyter to see the figures');
+ */
 export function inNotebook(): boolean {
   return tslabDisplay() !== null;
 }

@@ -101,9 +101,9 @@ export function panelGrid(panels: readonly Panel[], opts: PanelGridOptions = {})
     const r = Math.floor(k / cols);
     const c = k % cols;
     const id = k === 0 ? '' : String(k + 1);
-    const xd: [number, number] = [c * (w + hgap), c * (w + hgap) + w];
+    const xd: [number, number] = [c * (w + hgap), Math.min(1, c * (w + hgap) + w)];
     const yTop = 1 - r * (h + vgap);
-    const yd: [number, number] = [yTop - h, yTop];
+    const yd: [number, number] = [Math.max(0, yTop - h), yTop];
     const logY = panel.logY ?? pick(opts.logY, k) ?? false;
     const bottom = k + cols >= n;
     const xTitle = panel.xTitle ?? (bottom ? opts.xTitle : undefined);

@@ -35,7 +35,12 @@ export function plotlySource(): string {
   return load().source;
 }
 
-/** Version of the bundled Plotly.js, e.g. '4.1.2'. */
+/**
+ * Version of the bundled Plotly.js.
+ *
+ * @example
+ * plotlyVersion(); // '4.1.2'
+ */
 export function plotlyVersion(): string {
   return load().version;
 }

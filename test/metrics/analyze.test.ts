@@ -9,6 +9,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint.js';
 import { createOptimizer, type OptimizerName } from '../../src/optim/optimizers.js';
 import {
   analyzeCheckpoints,
+  analyzeRuns,
   blockSpectra,
   ckaAcrossRuns,
   ckaToInit,
@@ -147,6 +148,25 @@ test('ckaAcrossRuns matches epochs; runs from the same init agree at epoch 0', (
   ckaToInit(a, b, x).forEach((h) => close(pick(rows, 'cka_across', 2, { block: h.block, half: h.half })[0]!, h.cka, 1e-9, 'cka across'));
   a.dispose();
   b.dispose();
+  x.dispose();
+});
+
+test('analyzeRuns stamps each run and adds CKA across runs without reloading', async () => {
+  const { x, labels } = randomBatch(10, 8, 3, 7);
+  const before = tf.memory().numTensors;
+  const rows = await analyzeRuns({ gn: runs.gn!, adam: runs.adam! }, x, labels, { groups: ['loss'] });
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual([...new Set(rows.map((r) => r.run))], ['gn', 'adam', 'gn|adam']);
+  assert.equal(rows.filter((r) => r.metric === 'cka_init').length, 0, 'cka group not asked for');
+  const across = rows.filter((r) => r.run === 'gn|adam');
+  const direct = ckaAcrossRuns(runs.gn!, runs.adam!, x, { runA: 'gn', runB: 'adam' });
+  assert.equal(across.length, direct.length);
+  across.forEach((r, i) => {
+    assert.deepEqual({ ...r, value: 0 }, { ...direct[i]!, value: 0 });
+    close(r.value, direct[i]!.value, 1e-12, `${r.metric} ${r.epoch}`);
+  });
+  const single = await analyzeRuns({ gn: runs.gn! }, x, labels, { groups: ['loss'] });
+  assert.ok(single.every((r) => r.run === 'gn'));
   x.dispose();
 });
 

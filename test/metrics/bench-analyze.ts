@@ -1,5 +1,6 @@
 // Times analyzeCheckpoints on a quick-profile-sized MNIST model (d = 784, h = 1024, L = 2), probe
-// batch 256, 6 checkpoints per run, for GN, Adam and SGD runs (plus CKA across runs).
+// batch 256, 6 checkpoints per run, for GN, Adam and SGD runs (analyzeRuns: all diagnostics plus
+// CKA across the runs).
 // Not a test: run with `npx tsx test/metrics/bench-analyze.ts` (EXACT_GN_BACKEND picks the backend).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { tf, useBackend } from '../../src/backend/index.js';
 import { RevMLP } from '../../src/model/revmlp.js';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
 import { createOptimizer, type OptimizerName } from '../../src/optim/optimizers.js';
-import { analyzeCheckpoints, ckaAcrossRuns } from '../../src/metrics/index.js';
+import { analyzeRuns } from '../../src/metrics/index.js';
 import { randomBatch } from '../helpers/nets.js';
 
 const info = await useBackend(process.env.EXACT_GN_BACKEND ?? 'auto');
@@ -36,17 +37,11 @@ try {
   console.log(`wrote 18 checkpoints in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const probe = randomBatch(256, 784, 10, 2);
   const start = Date.now();
-  let count = 0;
-  for (const [name, refs] of Object.entries(runs)) {
-    const t = Date.now();
-    const rows = await analyzeCheckpoints(refs, probe.x, probe.labels, { run: name });
-    count += rows.length;
-    console.log(`${name}: ${rows.length} rows in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  }
-  const t = Date.now();
-  const across = [...ckaAcrossRuns(runs.gn!, runs.adam!, probe.x, { runA: 'gn', runB: 'adam' }), ...ckaAcrossRuns(runs.gn!, runs.sgd!, probe.x, { runA: 'gn', runB: 'sgd' })];
-  console.log(`CKA across runs: ${across.length} rows in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  console.log(`total: ${count + across.length} rows in ${((Date.now() - start) / 1000).toFixed(1)} s; tensors alive ${tf.memory().numTensors}`);
+  const rows = await analyzeRuns(runs, probe.x, probe.labels, {
+    onCheckpoint: (i) => console.log(`  epoch ${i.epoch}: ${i.seconds.toFixed(2)} s`),
+  });
+  const runsSeen = [...new Set(rows.map((r) => r.run))].join(', ');
+  console.log(`analyzeRuns: ${rows.length} rows (${runsSeen}) in ${((Date.now() - start) / 1000).toFixed(1)} s; tensors alive ${tf.memory().numTensors}`);
   tf.dispose([train.x, probe.x]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
