@@ -135,7 +135,7 @@ md(r"""
 The corrected (`block`) rule solves $\Delta\Theta_g = A_2^+\big(t_2 - J_g(Y_1)(A_1 \Delta\Theta_f)\big)$; the paper-era
 (`half-coupling`) rule drops the correction term and treats each half-coupling as its own layer. Near initialization
 ($W \sim 10^{-3}$) $J_g$ is tiny and the two agree; with larger weights they differ, and only the corrected rule is exact.
-We compare at init and after scaling the trained weights to std 0.3, with the exact inverse so that only the rule differs.
+We compare at init and after scaling the trained weights by 30 (std 0.03: with $h$ hidden units the half-couplings' gain grows like std $\cdot\sqrt h$, so this is already far from init), with the exact inverse so that only the rule differs.
 """),
 code(r"""
 function compareRules(label: string) {
@@ -152,8 +152,8 @@ function compareRules(label: string) {
 }
 const atInit = compareRules("init (std 1e-3)");
 const initParams = cloneParams(model.params);
-model.setParams(cloneParams(model.params, 300));   // W std 1e-3 -> 0.3
-const atLarge = compareRules("scaled to std 0.3");
+model.setParams(cloneParams(model.params, 30));   // W std 1e-3 -> 0.03
+const atLarge = compareRules("scaled to std 0.03");
 model.setParams(initParams);
 showTable([atInit, atLarge]);
 """),

@@ -22,14 +22,20 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** out = op(a, b) elementwise; b (or a) may be a scalar or a trailing block broadcast over rows. */
-type Binary = (a: Float32Array, b: Float32Array, out: Float32Array) => void;
-
 /**
- * A float32 binary kernel for: equal shapes; a scalar on either side; or the smaller operand's shape
- * equal to the trailing dims of the larger one (e.g. [n, m] + [m]). Everything else: cpu kernel.
+ * The loops of one binary operation, each written out (no per-element callback): equal shapes; a
+ * scalar `b` or `a`; `b` (or `a`) repeated along the rows of the other (its shape = their trailing dims).
  */
-function binaryKernel(name: string, cpu: CpuKernel, same: Binary, rowBroadcast: (big: Float32Array, small: Float32Array, out: Float32Array, bigFirst: boolean) => void): tf.KernelFunc {
+interface BinaryLoops {
+  same(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  scalarB(a: Float32Array, s: number, out: Float32Array): void;
+  scalarA(s: number, b: Float32Array, out: Float32Array): void;
+  rowsB(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  rowsA(a: Float32Array, b: Float32Array, out: Float32Array): void;
+}
+
+/** A float32 binary kernel over {@link BinaryLoops}; every other case goes to the cpu kernel. */
+function binaryKernel(name: string, cpu: CpuKernel, loops: BinaryLoops): tf.KernelFunc {
   return (args: KernelArgs) => {
     const backend = args.backend as MathBackendCPU;
     const { a, b } = args.inputs as { a: Info; b: Info };
@@ -38,16 +44,21 @@ function binaryKernel(name: string, cpu: CpuKernel, same: Binary, rowBroadcast: 
     if (av && bv) {
       if (sameShape(a.shape, b.shape)) {
         const out = allocFloat32(backend, av.length);
-        same(av, bv, out);
+        loops.same(av, bv, out);
         return backend.makeTensorInfo(a.shape, 'float32', out);
       }
       const aBig = a.shape.length >= b.shape.length;
       const big = aBig ? a : b;
       const small = aBig ? b : a;
+      const sv = aBig ? bv : av;
       const trailing = big.shape.slice(big.shape.length - small.shape.length);
-      if (small.shape.length < big.shape.length && sameShape(trailing, small.shape) && tf.util.sizeFromShape(small.shape) > 0) {
+      if (small.shape.length < big.shape.length && sameShape(trailing, small.shape) && sv.length > 0) {
         const out = allocFloat32(backend, tf.util.sizeFromShape(big.shape));
-        rowBroadcast(aBig ? av : bv, aBig ? bv : av, out, aBig);
+        if (sv.length === 1) {
+          if (aBig) loops.scalarB(av, sv[0]!, out);
+          else loops.scalarA(sv[0]!, bv, out);
+        } else if (aBig) loops.rowsB(av, bv, out);
+        else loops.rowsA(av, bv, out);
         return backend.makeTensorInfo(big.shape, 'float32', out);
       }
     }
@@ -55,16 +66,82 @@ function binaryKernel(name: string, cpu: CpuKernel, same: Binary, rowBroadcast: 
   };
 }
 
-/** The trailing-broadcast loop for an operation f(x, y) with x from `a` and y from `b`. */
-function broadcastLoop(f: (x: number, y: number) => number): (big: Float32Array, small: Float32Array, out: Float32Array, bigFirst: boolean) => void {
-  return (big, small, out, bigFirst) => {
-    const m = small.length;
-    for (let r = 0; r < big.length; r += m) {
-      if (bigFirst) for (let j = 0; j < m; j++) out[r + j] = f(big[r + j]!, small[j]!);
-      else for (let j = 0; j < m; j++) out[r + j] = f(small[j]!, big[r + j]!);
-    }
-  };
-}
+const ADD: BinaryLoops = {
+  same: (a, b, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! + b[i]!;
+  },
+  scalarB: (a, s, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! + s;
+  },
+  scalarA: (s, b, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = s + b[i]!;
+  },
+  rowsB: (a, b, o) => {
+    const m = b.length;
+    for (let r = 0; r < o.length; r += m) for (let j = 0; j < m; j++) o[r + j] = a[r + j]! + b[j]!;
+  },
+  rowsA: (a, b, o) => {
+    const m = a.length;
+    for (let r = 0; r < o.length; r += m) for (let j = 0; j < m; j++) o[r + j] = a[j]! + b[r + j]!;
+  },
+};
+const SUB: BinaryLoops = {
+  same: (a, b, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! - b[i]!;
+  },
+  scalarB: (a, s, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! - s;
+  },
+  scalarA: (s, b, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = s - b[i]!;
+  },
+  rowsB: (a, b, o) => {
+    const m = b.length;
+    for (let r = 0; r < o.length; r += m) for (let j = 0; j < m; j++) o[r + j] = a[r + j]! - b[j]!;
+  },
+  rowsA: (a, b, o) => {
+    const m = a.length;
+    for (let r = 0; r < o.length; r += m) for (let j = 0; j < m; j++) o[r + j] = a[j]! - b[r + j]!;
+  },
+};
+const MUL: BinaryLoops = {
+  same: (a, b, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! * b[i]!;
+  },
+  scalarB: (a, s, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! * s;
+  },
+  scalarA: (s, b, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = s * b[i]!;
+  },
+  rowsB: (a, b, o) => {
+    const m = b.length;
+    for (let r = 0; r < o.length; r += m) for (let j = 0; j < m; j++) o[r + j] = a[r + j]! * b[j]!;
+  },
+  rowsA: (a, b, o) => {
+    const m = a.length;
+    for (let r = 0; r < o.length; r += m) for (let j = 0; j < m; j++) o[r + j] = a[j]! * b[r + j]!;
+  },
+};
+const DIV: BinaryLoops = {
+  same: (a, b, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! / b[i]!;
+  },
+  scalarB: (a, s, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! / s;
+  },
+  scalarA: (s, b, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = s / b[i]!;
+  },
+  rowsB: (a, b, o) => {
+    const m = b.length;
+    for (let r = 0; r < o.length; r += m) for (let j = 0; j < m; j++) o[r + j] = a[r + j]! / b[j]!;
+  },
+  rowsA: (a, b, o) => {
+    const m = a.length;
+    for (let r = 0; r < o.length; r += m) for (let j = 0; j < m; j++) o[r + j] = a[j]! / b[r + j]!;
+  },
+};
 
 function unaryKernel(name: string, cpu: CpuKernel, op: (x: Float32Array, out: Float32Array, attrs: tf.NamedAttrMap) => void): tf.KernelFunc {
   return (args: KernelArgs) => {
@@ -130,6 +207,44 @@ function sliceKernel(cpu: CpuKernel): tf.KernelFunc {
 }
 
 /**
+ * Sum of a float32 matrix over rows (axis 0), columns (axis 1) or everything, accumulated in float64
+ * in the same order as the cpu kernel (which transposes first), without its generic transpose.
+ */
+function sumKernel(cpu: CpuKernel): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x } = args.inputs as { x: Info };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const xv = f32(backend, x);
+    if (!xv || x.shape.length !== 2) return cpu(tf.Sum)(args) as Info;
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort();
+    const [r, c] = x.shape as [number, number];
+    let out: Float32Array;
+    let shape: number[];
+    if (axes.length === 1 && axes[0] === 0) {
+      const acc = new Float64Array(c);
+      for (let i = 0; i < r; i++) {
+        const ri = i * c;
+        for (let j = 0; j < c; j++) acc[j] = acc[j]! + xv[ri + j]!;
+      }
+      out = Float32Array.from(acc);
+      shape = keepDims ? [1, c] : [c];
+    } else if (axes.length === 1 && axes[0] === 1) {
+      out = new Float32Array(r);
+      for (let i = 0; i < r; i++) {
+        let s = 0;
+        for (let j = i * c; j < i * c + c; j++) s += xv[j]!;
+        out[i] = s;
+      }
+      shape = keepDims ? [r, 1] : [r];
+    } else {
+      return cpu(tf.Sum)(args) as Info;
+    }
+    return backend.makeTensorInfo(shape, 'float32', out);
+  };
+}
+
+/**
  * The replacements, by kernel name (`cpu` returns the cpu backend's kernel for the fallbacks).
  *
  * @example
@@ -137,22 +252,14 @@ function sliceKernel(cpu: CpuKernel): tf.KernelFunc {
  */
 export function elementwiseKernels(cpu: CpuKernel): Record<string, tf.KernelFunc> {
   return {
-    [tf.Add]: binaryKernel(tf.Add, cpu, (a, b, o) => {
-      for (let i = 0; i < o.length; i++) o[i] = a[i]! + b[i]!;
-    }, broadcastLoop((x, y) => x + y)),
-    [tf.Sub]: binaryKernel(tf.Sub, cpu, (a, b, o) => {
-      for (let i = 0; i < o.length; i++) o[i] = a[i]! - b[i]!;
-    }, broadcastLoop((x, y) => x - y)),
-    [tf.Multiply]: binaryKernel(tf.Multiply, cpu, (a, b, o) => {
-      for (let i = 0; i < o.length; i++) o[i] = a[i]! * b[i]!;
-    }, broadcastLoop((x, y) => x * y)),
-    [tf.RealDiv]: binaryKernel(tf.RealDiv, cpu, (a, b, o) => {
-      for (let i = 0; i < o.length; i++) o[i] = a[i]! / b[i]!;
-    }, broadcastLoop((x, y) => x / y)),
+    [tf.Add]: binaryKernel(tf.Add, cpu, ADD),
+    [tf.Sub]: binaryKernel(tf.Sub, cpu, SUB),
+    [tf.Multiply]: binaryKernel(tf.Multiply, cpu, MUL),
+    [tf.RealDiv]: binaryKernel(tf.RealDiv, cpu, DIV),
     [tf.Relu]: unaryKernel(tf.Relu, cpu, (x, o) => {
       for (let i = 0; i < o.length; i++) {
         const v = x[i]!;
-        o[i] = v < 0 ? 0 : v; // NaN stays NaN, as in the cpu kernel
+        o[i] = v > 0 ? v : v !== v ? v : 0; // max(0, v): NaN stays NaN, -0 becomes 0, as in the cpu kernel
       }
     }),
     [tf.Step]: unaryKernel(tf.Step, cpu, (x, o, attrs) => {
@@ -170,5 +277,6 @@ export function elementwiseKernels(cpu: CpuKernel): Record<string, tf.KernelFunc
     }),
     [tf.Transpose]: transposeKernel(cpu),
     [tf.Slice]: sliceKernel(cpu),
+    [tf.Sum]: sumKernel(cpu),
   };
 }

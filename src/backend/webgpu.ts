@@ -9,11 +9,14 @@
  *     enable-dawn-features=...`), used as given (one candidate);
  *   - `EXACT_GN_WEBGPU_BACKEND`: comma list of Dawn backends (`vulkan`, `opengl`, `opengles`,
  *     `default`), tried in order; the GL ones are requested with `featureLevel: "compatibility"`;
- *   - neither: the platform default (Vulkan on Linux, when libvulkan.so.1 exists), then `opengl`.
+ *   - neither: only when a GPU device node exists (/dev/nvidia*, /dev/dri, /dev/dxg), the platform
+ *     default (Vulkan on Linux, when libvulkan.so.1 exists), then `opengl` (when libEGL.so does).
  * Software adapters (llvmpipe, lavapipe, SwiftShader) are refused unless the adapter was asked
- * for explicitly (either variable above) or `EXACT_GN_WEBGPU_SOFTWARE=1`: in `auto`, a software
- * GPU is slower than wasm, so `auto` falls through to wasm. For headless GL, EGL_PLATFORM is set
- * to `surfaceless` when it is unset and no display exists.
+ * for explicitly (either variable above) or `EXACT_GN_WEBGPU_SOFTWARE=1`: a software GPU is
+ * slower than wasm, so `auto` falls through to wasm (in ~1 ms without a GPU: Dawn is not even
+ * loaded). For headless GL, EGL_PLATFORM is set to `surfaceless` when unset and no display exists.
+ * `EXACT_GN_WEBGPU_CPU_FORWARD=0` makes every op run on the GPU (tfjs otherwise runs small ops
+ * whose inputs are on the host on the CPU).
  *
  * Node has no OffscreenCanvas, so tfjs-backend-webgpu's `dataSync()` cannot work as shipped. It is
  * replaced by a synchronous readback: copy to a staging buffer, `mapAsync`, then drive Dawn's
@@ -32,7 +35,7 @@ import { tf, registerBackendLoader } from './index.js';
 
 /** One way of asking Dawn for an adapter. */
 export interface WebGpuCandidate {
-  /** Short name for reports: `default`, `vulkan`, `opengl`, or `flags`. */
+  /** Short name for reports: the Dawn backend (`vulkan`, `opengl`, ...), `default` or `flags`. */
   readonly label: string;
   /** Flags for the `webgpu` package's `create()`. */
   readonly flags: readonly string[];
@@ -199,7 +202,9 @@ export function webgpuCandidates(o: WebGpuOptions): { candidates: WebGpuCandidat
   }
   const skipped: string[] = [];
   const candidates: WebGpuCandidate[] = [];
-  if (sharedLibraryPresent('libvulkan.so.1')) candidates.push({ label: 'default', flags: [], featureLevel: 'core', allowSoftware: o.allowSoftware });
+  // The platform default backend: Vulkan on Linux (Metal, D3D12 elsewhere).
+  const label = process.platform === 'linux' ? 'vulkan' : 'default';
+  if (sharedLibraryPresent('libvulkan.so.1')) candidates.push({ label, flags: [], featureLevel: 'core', allowSoftware: o.allowSoftware });
   else skipped.push('vulkan: libvulkan.so.1 not found (install libvulkan1 and the GPU driver)');
   if (sharedLibraryPresent('libEGL.so')) candidates.push({ label: 'opengl', flags: ['backend=opengl'], featureLevel: 'compatibility', allowSoftware: o.allowSoftware });
   else skipped.push('opengl: libEGL.so not found (install libegl1 and libegl-dev)');
@@ -271,7 +276,7 @@ async function tryCandidate(mod: DawnModule, c: WebGpuCandidate, o: WebGpuOption
   const r = report(c, adapter);
   if (r.device === 'null-backend') throw new Error('only the null backend (no computation) is available');
   if (r.software && !c.allowSoftware) {
-    throw new Error(`only a software adapter (${r.device || r.description}); set EXACT_GN_WEBGPU_BACKEND=${c.label === 'default' ? 'vulkan' : c.label} to use it anyway`);
+    throw new Error(`only a software adapter (${r.device || r.description}); set EXACT_GN_WEBGPU_BACKEND=${c.label} to use it anyway`);
   }
   return { gpu, adapter: r };
 }
@@ -423,24 +428,43 @@ function runTick(tick: { fn: () => void; done: boolean }): void {
 
 /** How long a synchronous readback may wait for the GPU before giving up. */
 const SYNC_READ_TIMEOUT_MS = 600_000;
+/** How long without any Dawn event-processing callback counts as "Dawn will not answer". */
+const SYNC_READ_STALL_MS = 2_000;
+const napLock = new Int32Array(new SharedArrayBuffer(4));
 
-/** Maps `buffer` for reading, blocking the thread while Dawn processes events. */
+/**
+ * Maps `buffer` for reading, blocking the thread: runs Dawn's pending event-processing callbacks
+ * until the map completes (each run polls the GPU and schedules the next). Throws when the map
+ * fails, when no callback shows up for SYNC_READ_STALL_MS, or after SYNC_READ_TIMEOUT_MS.
+ */
 function mapReadSync(buffer: StagingBuffer): void {
   const MAP_READ = (globalThis as unknown as { GPUMapMode: { READ: number } }).GPUMapMode.READ;
-  buffer.mapAsync(MAP_READ).catch(() => undefined); // failure shows as mapState 'unmapped'
+  buffer.mapAsync(MAP_READ).catch(() => undefined); // a failure shows as mapState 'unmapped'
   const start = performance.now();
-  let idle = 0;
+  let lastTick = start;
+  let ran = false; // a callback ran since the last clock check
+  let spins = 0;
+  let why = '';
   while (buffer.mapState === 'pending') {
     const ticks = [...pendingTicks];
     for (const t of ticks) runTick(t);
-    if (ticks.length === 0 && ++idle % 1024 === 0) {
-      if (performance.now() - start > SYNC_READ_TIMEOUT_MS) break;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    ran ||= ticks.length > 0;
+    if (++spins % 256 !== 0) continue;
+    const now = performance.now();
+    if (ran) lastTick = now;
+    else if (now - lastTick > SYNC_READ_STALL_MS) {
+      why = 'dawn.node scheduled no event processing (has its setImmediate use changed?)';
+      break;
+    } else Atomics.wait(napLock, 0, 0, 1); // nothing to run: do not burn the core
+    ran = false;
+    if (now - start > SYNC_READ_TIMEOUT_MS) {
+      why = `the GPU did not finish within ${SYNC_READ_TIMEOUT_MS / 1000} s`;
+      break;
     }
   }
   if (buffer.mapState !== 'mapped') {
     throw new Error(
-      `webgpu dataSync: mapping the staging buffer failed (state ${buffer.mapState} after ${Math.round(performance.now() - start)} ms); use await tensor.data() instead`,
+      `webgpu dataSync: mapping the staging buffer failed (state ${buffer.mapState} after ${Math.round(performance.now() - start)} ms${why ? `: ${why}` : ''}); use await tensor.data() instead`,
     );
   }
 }

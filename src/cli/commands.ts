@@ -1,2 +1,3 @@
 /** Registers every command of the higher layers with the CLI (imported by bin/exact-gn.js). */
 import './run-commands.js';
+import './report-commands.js';

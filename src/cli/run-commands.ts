@@ -81,7 +81,7 @@ export async function runCommand(argv: readonly string[]): Promise<string> {
   const opts: Parameters<typeof runExperiment>[1] = { wait: p.flags.wait === true, progress: p.flags.quiet !== true };
   const out = stringFlag(p, 'out');
   if (out !== undefined) opts.root = out;
-  const r = await runExperiment(config, opts);
+  const r = await runExperiment(config as ExperimentConfig, opts);
   if (r.status === 'failed') throw new NumericalError(`run ${r.key} failed: ${r.reason ?? 'unknown reason'}; results in ${r.dir}`);
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   return `${r.cached ? 'cached' : 'complete'}: ${r.dir} (${r.rows.length} rows${r.cached ? '' : `, ${secs} s`})`;

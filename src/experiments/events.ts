@@ -52,6 +52,7 @@ export interface EvalRow {
 export interface FailedRow {
   type: 'failed';
   epoch: number;
+  /** The step that failed (from 1), or the steps taken when an evaluation failed. */
   step: number;
   batch: number;
   reason: string;

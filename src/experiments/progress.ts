@@ -69,7 +69,7 @@ export function progressReporter(out: Out = process.stderr): (e: ProgressEvent) 
       const frac = e.totalSteps > 0 ? e.step / e.totalSteps : 1;
       const filled = Math.round(frac * width);
       const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * frac).toFixed(0).padStart(3)}%`;
-      const line = `${e.key} ${bar} epoch ${e.epoch}/${e.epochs} step ${e.step}/${e.totalSteps} loss ${fmt(e.trainLoss)}${lastTest} ETA ${eta}`;
+      const line = `${e.key.slice(0, 8)} ${bar} ETA ${eta} epoch ${e.epoch}/${e.epochs} step ${e.step}/${e.totalSteps} loss ${fmt(e.trainLoss)}${lastTest}`;
       const cols = out.columns ?? 120;
       out.write(`\r${line.slice(0, cols - 1).padEnd(Math.min(cols - 1, line.length))}\x1b[K`);
       if (e.kind === 'done') out.write('\n');

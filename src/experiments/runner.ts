@@ -97,13 +97,15 @@ interface Session {
 }
 
 /**
- * Trains (or resumes, or returns from the cache) the run of `config`.
+ * Trains (or resumes, or returns from the cache) the run of `config`. The config is validated
+ * first (so parsed JSON is fine too); a ConfigError or DataError is thrown before anything is
+ * written. A non-finite loss or update ends the run with status 'failed' (not an exception).
  *
  * @example
  * const result = await runExperiment(preset('fullbatch-mnist-gn', { profile: 'quick' }));
  * console.log(result.dir, result.status, result.rows.filter((r) => r.type === 'eval').at(-1));
  */
-export async function runExperiment(config: ExperimentConfig | ResolvedConfig | unknown, opts: RunOptions = {}): Promise<RunResult> {
+export async function runExperiment(config: ExperimentConfig, opts: RunOptions = {}): Promise<RunResult> {
   const cfg = validateConfig(config);
   const key = runKey(cfg);
   const dir = join(runsRoot(opts.root), key);
@@ -349,9 +351,11 @@ async function train(
   }
 
   let lastGoodEpoch = pos.epoch;
-  const fail = (e: NumericalError, epoch: number, batch: number): RunResult => {
-    const reason = `${e.message} (epoch ${epoch}, step ${pos.step + 1}); the last good state is ${paths.resume} (after epoch ${lastGoodEpoch})`;
-    const row: FailedRow = { type: 'failed', epoch, step: pos.step, batch, reason };
+  /** Ends the run as failed at step `step` (the failing step's number, or the steps done for an eval). */
+  const fail = (e: NumericalError, epoch: number, batch: number, step: number): RunResult => {
+    const kept = existsSync(paths.resume) ? `the last good state is checkpoints/resume.safetensors (after epoch ${lastGoodEpoch})` : 'no good state was saved';
+    const reason = `${e.message} (epoch ${epoch}, step ${step}); ${kept}`;
+    const row: FailedRow = { type: 'failed', epoch, step, batch, reason };
     appendJsonl(paths.events, row);
     writeDone(paths.dir, { status: 'failed', key, code: codeVersion(), reason });
     s.warn(`run ${key} failed: ${reason}`);
@@ -363,7 +367,7 @@ async function train(
       try {
         appendJsonl(paths.events, evalRow(s, model, sets, 0, 0));
       } catch (e) {
-        if (e instanceof NumericalError) return fail(e, 0, 0);
+        if (e instanceof NumericalError) return fail(e, 0, 0, 0);
         throw e;
       }
       pos.rows = 1;
@@ -391,7 +395,7 @@ async function train(
           try {
             res = optimizer.step(model, x, batch.y);
           } catch (e) {
-            if (e instanceof NumericalError) return fail(e, epoch, b);
+            if (e instanceof NumericalError) return fail(e, epoch, b, pos.step + 1);
             throw e;
           }
           const stepMs = performance.now() - t0;
@@ -401,7 +405,7 @@ async function train(
           if ((pos.step - 1) % cfg.logEvery === 0) {
             const after = batchLoss(model, x, batch.y);
             if (!Number.isFinite(after)) {
-              return fail(new NumericalError(`the batch loss after the update is ${after}: the update diverged (lower the learning rate)`), epoch, b);
+              return fail(new NumericalError(`the batch loss after the update is ${after}: the update diverged (lower the learning rate)`), epoch, b, pos.step);
             }
             const row: StepRow = {
               type: 'step', epoch, step: pos.step, batch: b, batch_size: batch.n, optimizer: want.optimizer.name,
@@ -422,7 +426,7 @@ async function train(
         try {
           row = evalRow(s, model, sets, epoch, pos.step);
         } catch (e) {
-          if (e instanceof NumericalError) return fail(e, epoch, batches - 1);
+          if (e instanceof NumericalError) return fail(e, epoch, batches - 1, pos.step);
           throw e;
         }
         appendJsonl(paths.events, row);

@@ -38,6 +38,12 @@ export interface RunPaths {
   resume: string;
 }
 
+/**
+ * The files of the run directory `dir`.
+ *
+ * @example
+ * const { events, done } = runPaths(result.dir);
+ */
 export function runPaths(dir: string): RunPaths {
   const checkpoints = join(dir, 'checkpoints');
   return {
@@ -180,7 +186,12 @@ export function writeDone(dir: string, record: Omit<DoneRecord, 'eventsSha256' |
   return done;
 }
 
-/** Keys of the runs under `root` (folders holding a config.json). */
+/**
+ * Keys of the runs under `root` (folders holding a config.json).
+ *
+ * @example
+ * for (const key of listRuns()) console.log(key, inspectRun(`runs/${key}`).state);
+ */
 export function listRuns(root?: string): string[] {
   const r = runsRoot(root);
   if (!existsSync(r)) return [];

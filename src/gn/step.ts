@@ -22,15 +22,19 @@ import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { gramPinvSolve, PINV_METHODS, type PinvMethod } from '../linalg/index.js';
 import {
+  activate,
+  activationGrad,
   halfForward,
   halfJvpInput,
   paramJvp,
   type BlockParams,
+  type HalfFixed,
   type HalfParams,
   type Params,
   type RevMLP,
 } from '../model/revmlp.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
+import { featureWidth, type Activation } from '../model/config.js';
 
 /** Function-space target e in logit space. */
 export type TargetKind = 'ce-identity' | 'ce-hessian' | 'ce-damped' | 'mse';
@@ -219,19 +223,22 @@ export function gnUpdate(model: RevMLP, x: tf.Tensor2D, labels: Int32Array, opti
   const half = cfg.inputDim / 2;
   const L = cfg.blocks;
 
-  // Forward: only the output z is kept; every block input is rebuilt by the inverse in the pull-back.
-  const { z, logits } = model.forward(x);
+  // Forward. When the features of every half fit the activation budget they are kept for the
+  // pull-back (the rebuild below then costs nothing); otherwise only z is kept and every block input
+  // is rebuilt by the inverse (the paper's memory-lean way). Same result up to float32 rounding.
+  const { z, logits, kept } = forwardForGn(model, x);
   const logitsHost = logits.dataSync();
   logits.dispose();
   const loss = crossEntropyHost(logitsHost, labels, n, cfg.classes);
   if (!Number.isFinite(loss)) {
     z.dispose();
+    disposeKept(kept);
     throw new NumericalError(`the batch loss is ${loss} before the GN step: the model has diverged (lower the learning rate)`);
   }
 
   // Step 1: target T = e U^T, split into the two halves.
   const e = functionSpaceTarget(logitsHost, labels, n, cfg.classes, o.target, o.targetDamping);
-  let state = tidy(() => {
+  let state: PullState | typeof EMPTY_STATE = tidy(() => {
     const T = tf.matMul<tf.Tensor2D>(tf.tensor2d(Float32Array.from(e), [n, cfg.classes]), model.Ut);
     return {
       y1: tf.slice(z, [0, 0], [-1, half]) as tf.Tensor2D,
@@ -250,37 +257,48 @@ export function gnUpdate(model: RevMLP, x: tf.Tensor2D, labels: Int32Array, opti
       const fx = model.fixed[l]!;
       const pr = model.params[l]!;
       const diag: Partial<BlockDiagnostics> = { block: l };
+      const first = l === 0; // the first block's inputs and their tangents are never used
       const next = tidy(() => {
         const { y1, y2, t1, t2 } = state;
-        // Step 2: rebuild the block input and pull the tangent back through the inverse.
-        const g = halfForward(fx.g, pr.g, y1);
-        const x2 = tf.sub(y2, g.out) as tf.Tensor2D;
-        const f = halfForward(fx.f, pr.f, x2);
-        const x1 = tf.sub(y1, f.out) as tf.Tensor2D;
-        const dx2 = tf.sub(t2, halfJvpInput(fx.g, pr.g, g.P, t1)) as tf.Tensor2D;
-        const dx1 = tf.sub(t1, halfJvpInput(fx.f, pr.f, f.P, dx2)) as tf.Tensor2D;
+        // Step 2: rebuild the block input (or take it from the forward) and pull the tangent back
+        // through the inverse.
+        const kb = kept?.[l];
+        const g: { P: tf.Tensor2D; S: tf.Tensor2D; out?: tf.Tensor2D } = kb ? kb.g : halfForward(fx.g, pr.g, y1);
+        const x2 = kb ? kb.x2 : (tf.sub(y2, g.out!) as tf.Tensor2D);
+        const f: { P: tf.Tensor2D; S: tf.Tensor2D; out?: tf.Tensor2D } = kb ? kb.f : first ? halfFeatures(fx.f, x2) : halfForward(fx.f, pr.f, x2);
+        const dsG = activationGrad(fx.g.act, g.P); // s'(Y1 V_g^T), shared by the JVPs through g
+        let pulled: PullState | null = null;
+        if (!first) {
+          const x1 = kb ? kb.x1 : (tf.sub(y1, f.out!) as tf.Tensor2D);
+          const dx2 = tf.sub(t2, halfJvpInput(fx.g, pr.g, g.P, t1, dsG)) as tf.Tensor2D;
+          const dx1 = tf.sub(t1, halfJvpInput(fx.f, pr.f, f.P, dx2)) as tf.Tensor2D;
+          pulled = { y1: x1, y2: x2, t1: dx1, t2: dx2 };
+        }
 
         // Step 3: per-block right inverse.
         const solvedF = solveHalf(f.S, t1, !!pr.f.b, o, `block ${l} f`, 2 * l);
         const dF = solvedF.delta;
-        const realizedY1 = paramJvp(f.S, dF); // A_1 dTheta_f
-        const rhsG = o.rule === 'block' ? (tf.sub(t2, halfJvpInput(fx.g, pr.g, g.P, realizedY1)) as tf.Tensor2D) : t2;
+        // A_1 dTheta_f; from the solve as G C (n x n times n x m) unless the residual asks for the JVP itself.
+        const realizedY1 = !o.residual && solvedF.realized ? solvedF.realized : paramJvp(f.S, dF);
+        const jvpG = o.rule === 'block' || o.residual ? halfJvpInput(fx.g, pr.g, g.P, realizedY1, dsG) : null;
+        const rhsG = o.rule === 'block' ? (tf.sub(t2, jvpG!) as tf.Tensor2D) : t2;
         const solvedG = solveHalf(g.S, rhsG, !!pr.g.b, o, `block ${l} g`, 2 * l + 1);
         const dG = solvedG.delta;
         diag.f = solvedF.diag;
         diag.g = solvedG.diag;
         if (o.residual) {
           // Realized change of the block output: dy1 = A_1 dTheta_f, dy2 = J_g(y1) dy1 + A_2 dTheta_g.
-          const dy2 = tf.add(halfJvpInput(fx.g, pr.g, g.P, realizedY1), paramJvp(g.S, dG));
+          const dy2 = tf.add(jvpG!, paramJvp(g.S, dG));
           const err = tf.add(tf.sum(tf.square(tf.sub(realizedY1, t1))), tf.sum(tf.square(tf.sub(dy2, t2))));
           const ref = tf.add(tf.sum(tf.square(t1)), tf.sum(tf.square(t2)));
           diag.residual = Math.sqrt(err.dataSync()[0]! / Math.max(ref.dataSync()[0]!, 1e-300));
         }
         const scaled: BlockParams = { f: scaleHalf(dF, scale), g: scaleHalf(dG, scale) };
-        return { state: { y1: x1, y2: x2, t1: dx1, t2: dx2 }, scaled };
+        return { state: pulled, scaled };
       });
       for (const t of Object.values(state)) t.dispose();
-      state = next.state;
+      if (kept?.[l]) disposeKept([kept[l]!]);
+      state = next.state ?? EMPTY_STATE;
       update[l] = next.scaled;
       diag.exact = diag.f!.rank === n && diag.g!.rank === n && o.pinv !== 'transpose' && o.pinv !== 'damped' && o.noise === 0;
       blocks[l] = diag as BlockDiagnostics;
@@ -293,8 +311,62 @@ export function gnUpdate(model: RevMLP, x: tf.Tensor2D, labels: Int32Array, opti
     throw err;
   } finally {
     for (const t of Object.values(state)) t.dispose();
+    disposeKept(kept);
   }
   return { update, loss, blocks };
+}
+
+/**
+ * Most bytes of forward features the GN step keeps for its pull-back instead of rebuilding them
+ * (EXACT_GN_KEEP_ACTIVATIONS_MB overrides; 0 = always rebuild). MNIST and CIFAR-10 at paper scale
+ * need 131 and 393 MB.
+ */
+const KEEP_ACTIVATIONS_MB = 1024;
+
+/** What the pull-back of one block needs from the forward. */
+interface KeptBlock {
+  x1: tf.Tensor2D;
+  x2: tf.Tensor2D;
+  /** P: what s' is evaluated at (for ReLU the features S themselves: step(S) = step(P)). */
+  f: { P: tf.Tensor2D; S: tf.Tensor2D };
+  g: { P: tf.Tensor2D; S: tf.Tensor2D };
+}
+
+/** z, logits, and the per-block features when they fit the budget (see KEEP_ACTIVATIONS_MB). */
+function forwardForGn(model: RevMLP, x: tf.Tensor2D): { z: tf.Tensor2D; logits: tf.Tensor2D; kept: KeptBlock[] | null } {
+  const cfg = model.config;
+  const env = Number(process.env.EXACT_GN_KEEP_ACTIVATIONS_MB);
+  const budgetMB = Number.isFinite(env) && env >= 0 ? env : KEEP_ACTIVATIONS_MB;
+  const perHalf = x.shape[0] * featureWidth(cfg) * 4 * (cfg.activation === 'tanh' ? 2 : 1);
+  if (2 * cfg.blocks * perHalf > budgetMB * 2 ** 20) return { ...model.forward(x), kept: null };
+  return tidy(() => {
+    const tr = model.forwardTrace(x);
+    const pick = (act: Activation, P: tf.Tensor2D, S: tf.Tensor2D): { P: tf.Tensor2D; S: tf.Tensor2D } => ({ P: act === 'relu' ? S : P, S });
+    const kept = tr.blocks.map((b, l) => {
+      const fx = model.fixed[l]!;
+      return { x1: b.x1, x2: b.x2, f: pick(fx.f.act, b.Pf, b.Sf), g: pick(fx.g.act, b.Pg, b.Sg) };
+    });
+    return { z: tr.z, logits: tf.matMul<tf.Tensor2D>(tr.z, model.U), kept };
+  });
+}
+
+function disposeKept(kept: KeptBlock[] | null): void {
+  if (kept) for (const b of kept) for (const t of [b.x1, b.x2, b.f.P, b.f.S, b.g.P, b.g.S]) t.dispose();
+}
+
+/** Block output and its tangent during the pull-back. */
+interface PullState {
+  y1: tf.Tensor2D;
+  y2: tf.Tensor2D;
+  t1: tf.Tensor2D;
+  t2: tf.Tensor2D;
+}
+const EMPTY_STATE = {} as Record<string, never>;
+
+/** P = x V^T and S = s(P) of a half-coupling, without its output (the first block's f needs no more). */
+function halfFeatures(fx: HalfFixed, x: tf.Tensor2D): { P: tf.Tensor2D; S: tf.Tensor2D } {
+  const P = fx.Vt ? tf.matMul<tf.Tensor2D>(x, fx.Vt) : x;
+  return { P, S: activate(fx.act, P) };
 }
 
 function scaleHalf(d: HalfParams, s: number): HalfParams {
@@ -315,15 +387,16 @@ export function solveHalf(
   o: GNOptions,
   where = 'half-coupling',
   stream = 0,
-): { delta: HalfParams; diag: HalfDiagnostics } {
+): { delta: HalfParams; diag: HalfDiagnostics; realized?: tf.Tensor2D } {
   const [n, m] = t.shape;
   let C: tf.Tensor2D;
   let diag: HalfDiagnostics;
+  let G: tf.Tensor2D | null = null;
   if (o.pinv === 'transpose') {
     C = t;
     diag = { rank: n, n, cond: NaN, method: 'transpose' };
   } else {
-    let G = matMulT(S, S, false, true); // S S^T (one ssyrk on the blas backend)
+    G = matMulT(S, S, false, true); // S S^T (one ssyrk on the blas backend)
     if (bias) G = tf.add(G, 1) as tf.Tensor2D;
     const gram = Float64Array.from(G.dataSync());
     const rhs = Float64Array.from(t.dataSync());
@@ -346,7 +419,8 @@ export function solveHalf(
   }
   const delta: HalfParams = { Wt: matMulT(S, C, true, false) }; // S^T C
   if (bias) delta.b = tf.sum(C, 0) as tf.Tensor1D;
-  return { delta, diag };
+  // A dTheta = S S^T C + 1 1^T C = G C: the realized output change, at n/h of the cost of A dTheta.
+  return G ? { delta, diag, realized: tf.matMul<tf.Tensor2D>(G, C) } : { delta, diag };
 }
 
 /** Adds seeded Gaussian noise of relative size sigma (relative to the RMS of c) in place. */

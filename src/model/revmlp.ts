@@ -301,10 +301,12 @@ export function activationGrad(act: Activation, P: tf.Tensor2D): tf.Tensor2D | n
   }
 }
 
-/** J_f(x) v = (s'(x V^T) * (v V^T)) W^T: the half-coupling's Jacobian w.r.t. its input, applied to v. */
-export function halfJvpInput(fx: HalfFixed, p: HalfParams, P: tf.Tensor2D, v: tf.Tensor2D): tf.Tensor2D {
+/**
+ * J_f(x) v = (s'(x V^T) * (v V^T)) W^T: the half-coupling's Jacobian w.r.t. its input, applied to v.
+ * `ds` = activationGrad(fx.act, P) may be passed in when several products share it.
+ */
+export function halfJvpInput(fx: HalfFixed, p: HalfParams, P: tf.Tensor2D, v: tf.Tensor2D, ds: tf.Tensor2D | null = activationGrad(fx.act, P)): tf.Tensor2D {
   let u = fx.Vt ? tf.matMul<tf.Tensor2D>(v, fx.Vt) : v;
-  const ds = activationGrad(fx.act, P);
   if (ds) u = tf.mul(u, ds) as tf.Tensor2D;
   return tf.matMul<tf.Tensor2D>(u, p.Wt);
 }

@@ -1,1 +1,5 @@
-export {};
+export * from './figure.js';
+export * from './figures/index.js';
+export * from './catalog.js';
+export * from './verify.js';
+export * from './reproduce.js';

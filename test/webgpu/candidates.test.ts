@@ -78,7 +78,7 @@ test('the default search refuses software adapters and says why a candidate was 
     assert.deepEqual(candidates, []);
     assert.match(skipped.join(';'), /no GPU device/);
   } else {
-    assert.equal(candidates.some((c) => c.label === 'default'), sharedLibraryPresent('libvulkan.so.1'));
+    assert.equal(candidates.some((c) => c.label === 'vulkan' && c.flags.length === 0), sharedLibraryPresent('libvulkan.so.1'));
     assert.equal(candidates.some((c) => c.label === 'opengl'), sharedLibraryPresent('libEGL.so'));
     assert.equal(candidates.length + skipped.length, 2);
   }

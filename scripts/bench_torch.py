@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""PyTorch side of scripts/bench.ts: the same RevMLP and optimizer steps, timed the same way.
+
+Run by bench.ts with Debian's python3-torch (/usr/bin/python3); it prints ONE JSON object on stdout.
+
+    python3 scripts/bench_torch.py '{"d":784,"h":8000,"L":2,"n":1024,"k":10,
+        "tasks":["gn-paper","gn-gram","adam","sgd"],"reps":3,"warmup":1,
+        "x":"/tmp/batch.f32","y":"/tmp/batch.i32"}'
+
+Tasks (each on a fresh model, full batch of n images, float32 tensors):
+  gn-paper  the paper's exact GN step: per half-coupling the truncated-SVD pseudo-inverse of the
+            n x (h+1) matrix A = [s(P), 1] (torch.linalg.svd, keep s >= max(rtol s_max, atol));
+  gn-gram   our algorithm: Gram G = A A^T (float32), float64 eigendecomposition (torch.linalg.eigh),
+            the same truncation, C = G^+ t, dW^T = S^T C, db = 1^T C;
+  adam/sgd  one optimizer step on the mean cross-entropy (autograd backward), torch.optim defaults.
+Both GN steps: inputs rebuilt through the inverse (nothing stored), JVP pull-back, the corrected
+'block' rule (dTheta_g solves t2 - J_g A_1 dTheta_f), the first block's input tangents skipped, and
+A_1 dTheta_f taken from the solve (U_k U_k^T t, resp. G C), as in src/gn/step.ts.
+No input file: a N(0,1) batch with random labels.
+"""
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+import torch
+
+
+def orthonormal(d, k, gen):
+    q, _ = torch.linalg.qr(torch.randn(d, k, generator=gen, dtype=torch.float64))
+    return q.float()
+
+
+class RevMLP:
+    def __init__(self, d, h, L, k, seed=42, init_std=1e-3):
+        gen = torch.Generator().manual_seed(seed)
+        half = d // 2
+        self.half = half
+        self.L = L
+        self.V = [[torch.randn(h, half, generator=gen) / h**0.5 for _ in range(2)] for _ in range(L)]
+        self.W = [[(torch.randn(half, h, generator=gen) * init_std) for _ in range(2)] for _ in range(L)]
+        self.b = [[torch.zeros(half) for _ in range(2)] for _ in range(L)]
+        self.U = orthonormal(d, k, gen)
+        self.act = ["linear"] + ["relu"] * (L - 1)
+
+    def params(self):
+        return [t for l in range(self.L) for s in range(2) for t in (self.W[l][s], self.b[l][s])]
+
+    def s(self, l, P):
+        return P if self.act[l] == "linear" else torch.relu(P)
+
+    def half_out(self, l, side, x):
+        S = self.s(l, x @ self.V[l][side].T)
+        return S @ self.W[l][side].T + self.b[l][side]
+
+    def forward(self, x):
+        x1, x2 = x[:, : self.half], x[:, self.half :]
+        for l in range(self.L):
+            x1 = x1 + self.half_out(l, 0, x2)
+            x2 = x2 + self.half_out(l, 1, x1)
+        return torch.cat([x1, x2], 1)
+
+
+def solve_gram(S, t, rtol, atol):
+    """C = G^+ t by the float64 eigendecomposition of G = [S,1][S,1]^T; returns dW^T, db, G C."""
+    G = S @ S.T + 1.0
+    lam, vec = torch.linalg.eigh(G.double())
+    cut = max(rtol * float(lam[-1].clamp(min=0)) ** 0.5, atol)
+    keep = (lam > 0) & (lam.clamp(min=0).sqrt() >= cut)
+    vk = vec[:, keep]
+    C = (vk @ ((vk.T @ t.double()) / lam[keep, None])).float()
+    return S.T @ C, C.sum(0), G @ C
+
+
+def solve_svd(S, t, rtol, atol):
+    """dTheta = A^+ t by the truncated SVD of A = [S, 1] (the paper); returns dW^T, db, A dTheta."""
+    A = torch.cat([S, torch.ones(S.shape[0], 1)], 1)
+    u, s, vh = torch.linalg.svd(A, full_matrices=False)
+    keep = s >= max(rtol * float(s[0]), atol)
+    uk, sk, vk = u[:, keep], s[keep], vh[keep]
+    coef = uk.T @ t
+    theta = vk.T @ (coef / sk[:, None])
+    return theta[:-1], theta[-1], uk @ coef
+
+
+def gn_step(m, x, y, lr, solve, rtol=1e-2, atol=1e-5):
+    with torch.no_grad():
+        z = m.forward(x)
+        logits = z @ m.U
+        loss = torch.nn.functional.cross_entropy(logits, y)
+        e = torch.softmax(logits, 1)
+        e[torch.arange(len(y)), y] -= 1
+        T = e @ m.U.T
+        h = m.half
+        y1, y2, t1, t2 = z[:, :h], z[:, h:], T[:, :h], T[:, h:]
+        updates = []
+        for l in reversed(range(m.L)):
+            (Vf, Vg), (Wf, Wg), (bf, bg) = m.V[l], m.W[l], m.b[l]
+            Pg = y1 @ Vg.T
+            Sg = m.s(l, Pg)
+            x2 = y2 - (Sg @ Wg.T + bg)
+            Pf = x2 @ Vf.T
+            Sf = m.s(l, Pf)
+            dsg = None if m.act[l] == "linear" else (Pg > 0).float()
+
+            def jvp(v, V, W, ds):
+                u = v @ V.T
+                return (u if ds is None else u * ds) @ W.T
+
+            if l > 0:
+                dsf = None if m.act[l] == "linear" else (Pf > 0).float()
+                x1 = y1 - (Sf @ Wf.T + bf)
+                dx2 = t2 - jvp(t1, Vg, Wg, dsg)
+                dx1 = t1 - jvp(dx2, Vf, Wf, dsf)
+            dWf, dbf, realized = solve(Sf, t1, rtol, atol)
+            dWg, dbg, _ = solve(Sg, t2 - jvp(realized, Vg, Wg, dsg), rtol, atol)
+            updates.append((l, dWf, dbf, dWg, dbg))
+            if l > 0:
+                y1, y2, t1, t2 = x1, x2, dx1, dx2
+        for l, dWf, dbf, dWg, dbg in updates:
+            m.W[l][0] -= lr * dWf.T
+            m.b[l][0] -= lr * dbf
+            m.W[l][1] -= lr * dWg.T
+            m.b[l][1] -= lr * dbg
+    return float(loss)
+
+
+def make_first_order(m, name, lr):
+    ps = m.params()
+    for p in ps:
+        p.requires_grad_(True)
+    opt = torch.optim.Adam(ps, lr=lr) if name == "adam" else torch.optim.SGD(ps, lr=lr)
+
+    def step(x, y):
+        opt.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(m.forward(x) @ m.U, y)
+        loss.backward()
+        opt.step()
+        return float(loss)
+
+    return step
+
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def run(cfg):
+    threads = int(cfg.get("threads") or os.cpu_count() or 1)
+    torch.set_num_threads(threads)
+    d, h, L, n, k = (int(cfg[key]) for key in ("d", "h", "L", "n", "k"))
+    if cfg.get("x"):
+        import numpy as np
+
+        x = torch.from_numpy(np.fromfile(cfg["x"], dtype=np.float32).reshape(n, d))
+        y = torch.from_numpy(np.fromfile(cfg["y"], dtype=np.int32).astype(np.int64))
+    else:
+        gen = torch.Generator().manual_seed(0)
+        x = torch.randn(n, d, generator=gen)
+        y = torch.randint(0, k, (n,), generator=gen)
+    out = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "blas": os.environ.get("OPENBLAS_CORETYPE", "auto"),
+        "tasks": {},
+    }
+    lrs = {"gn-paper": 0.5, "gn-gram": 0.5, "adam": 1e-4, "sgd": 0.1}
+    for task in cfg["tasks"]:
+        m = RevMLP(d, h, L, k)
+        if task in ("gn-paper", "gn-gram"):
+            solve = solve_svd if task == "gn-paper" else solve_gram
+            step = lambda x, y, m=m, solve=solve, lr=lrs[task]: gn_step(m, x, y, lr, solve)
+        else:
+            step = make_first_order(m, task, lrs[task])
+        times, rss, losses = [], [], []
+        reps = int(cfg.get("reps", 3))
+        if task == "gn-paper":
+            reps = int(cfg.get("repsPaper", reps))
+        for i in range(int(cfg.get("warmup", 1)) + reps):
+            t0 = time.perf_counter()
+            losses.append(step(x, y))
+            dt = time.perf_counter() - t0
+            if i >= int(cfg.get("warmup", 1)):
+                times.append(dt)
+            rss.append(rss_mb())
+        out["tasks"][task] = {
+            "median_s": statistics.median(times),
+            "times_s": times,
+            "rss_mb": rss,
+            "loss_first": losses[0],
+            "loss_last": losses[-1],
+        }
+    out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+if __name__ == "__main__":
+    try:
+        print(json.dumps(run(json.loads(sys.argv[1]))))
+    except Exception as e:  # reported, not raised: bench.ts prints the reason
+        print(json.dumps({"error": f"{type(e).__name__}: {e}"}))
+        sys.exit(1)

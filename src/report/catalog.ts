@@ -1,0 +1,10 @@
+/** Every figure the report knows, main text then appendix, by id. */
+import type { FigureSpec } from './figure.js';
+import { MAIN_FIGURES } from './figures/index.js';
+
+export const ALL_FIGURES: readonly FigureSpec[] = [...MAIN_FIGURES];
+
+/** A figure spec by id (e.g. 'fig1'). */
+export function figureById(id: string): FigureSpec | undefined {
+  return ALL_FIGURES.find((f) => f.id === id);
+}
