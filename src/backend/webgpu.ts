@@ -130,7 +130,12 @@ function splitList(text: string | undefined, sep: RegExp): string[] | null {
   return items.length > 0 ? items : null;
 }
 
-/** Options from the environment, overridden by `input`. */
+/**
+ * Options from the environment, overridden by `input`.
+ *
+ * @example
+ * const o = webgpuOptions({ backends: ['vulkan', 'opengl'] }); // env flags still apply
+ */
 export function webgpuOptions(input: Partial<WebGpuOptions> = {}): WebGpuOptions {
   const env = process.env;
   return {
@@ -150,6 +155,9 @@ function backendFlag(flags: readonly string[]): string | null {
 /**
  * True when the dynamic loader can find `file` (LD_LIBRARY_PATH, then /etc/ld.so.cache), checked
  * without loading it: Dawn prints a warning for every library it fails to open.
+ *
+ * @example
+ * sharedLibraryPresent('libvulkan.so.1'); // false on a machine without the Vulkan loader
  */
 export function sharedLibraryPresent(file: string): boolean {
   if (process.platform !== 'linux') return true;
@@ -162,7 +170,12 @@ export function sharedLibraryPresent(file: string): boolean {
   }
 }
 
-/** True when a GPU device node exists (DRM render node, NVIDIA, WSL), or off Linux. */
+/**
+ * True when a GPU device node exists (DRM render node, NVIDIA, WSL), or off Linux.
+ *
+ * @example
+ * if (!gpuDevicePresent()) console.log('no GPU: auto will use wasm');
+ */
 export function gpuDevicePresent(): boolean {
   if (process.platform !== 'linux') return true;
   if (existsSync('/dev/dxg') || existsSync('/dev/nvidia0') || existsSync('/dev/nvidiactl')) return true;
@@ -308,7 +321,13 @@ async function search(o: WebGpuOptions): Promise<{ gpu: DawnGpu; adapter: WebGpu
   throw new Error(`no WebGPU adapter (${reasons.join('; ')})`);
 }
 
-/** The adapter in use, or null before a successful {@link loadWebGpu}. */
+/**
+ * The adapter in use, or null before a successful {@link loadWebGpu}.
+ *
+ * @example
+ * await useBackend('webgpu');
+ * console.log(webgpuAdapter()?.device); // e.g. "NVIDIA H200"
+ */
 export function webgpuAdapter(): WebGpuAdapterReport | null {
   return chosen;
 }

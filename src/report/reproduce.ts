@@ -70,7 +70,7 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
       title: 'Verification: every block realizes the target',
       text: 'On the first 64 MNIST training images (h = 512, 2 blocks), each block\'s update alone should change the network output by exactly T (J_l dTheta_l = T) when A has full row rank and nothing is truncated. ' +
         'residual_jvp uses the hand-written JVP (float32); residual_fd64 uses central finite differences of an independent float64 forward pass (first 8 rows). ' +
-        XX,
+        'The corrected block rule is exact whenever no direction is truncated (rank_f = rank_g = n); the paper-era half-coupling rule is only approximately exact, and its error grows as the weights move away from init.',
       tables: [exactness.map((r) => ({ ...r, residual_jvp: Number(r.residual_jvp.toPrecision(3)), residual_fd64: Number(r.residual_fd64.toPrecision(3)) }))],
     });
   }
