@@ -79,6 +79,8 @@ function jupyterEnv(profile: string): NodeJS.ProcessEnv {
     JUPYTER_RUNTIME_DIR: join(PREFIX, 'runtime'),
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
     EXACT_GN_PROFILE: profile,
+    // One runs cache for every notebook (and the report), so figures that share runs train them once.
+    EXACT_GN_RUNS_DIR: process.env.EXACT_GN_RUNS_DIR ?? join(ROOT, 'runs'),
   };
 }
 

@@ -104,7 +104,7 @@ export function blasAddonError(): string | null {
 }
 
 /** Default most bytes of disposed outputs kept for reuse (EXACT_GN_BLAS_POOL_MB overrides). */
-const POOL_MB = 1024;
+const POOL_MB = 512;
 
 /**
  * MathBackendCPU (no "install tfjs-node" greeting) whose large float32 outputs come from a

@@ -138,7 +138,9 @@ abstract class Base implements Optimizer {
 
 class GNOptimizer extends Base {
   step(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): StepResult {
-    const { update, loss, blocks } = gnUpdate(model, x, labels, this.config.gn);
+    // Pseudo-inverse noise (appendix) is drawn afresh every step, reproducibly: the stream depends on the step.
+    const gn = this.config.gn.noise > 0 ? { ...this.config.gn, noiseSeed: this.config.gn.noiseSeed + 7919 * this.t } : this.config.gn;
+    const { update, loss, blocks } = gnUpdate(model, x, labels, gn);
     try {
       checkFinite(update, 'GN update');
       this.apply(model, update);

@@ -112,11 +112,12 @@ export interface FigureSpec {
   deviations(options: FigureOptions, runs?: FigureRuns): string[];
 }
 
-export interface SettingRow {
+/** A type alias (not an interface) so rows pass as plain records to showTable. */
+export type SettingRow = {
   setting: string;
   paper: string;
   this_run: string;
-}
+};
 
 /** A RunRef for a preset (CIFAR presets fall back to Fashion-MNIST when the files are absent). */
 export function presetRun(

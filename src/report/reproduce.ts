@@ -82,7 +82,7 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
     sections.push({
       title: spec.title,
       text: spec.claim,
-      tables: [spec.settings(options).map((r) => ({ ...r }))],
+      tables: [spec.settings(options)],
       html: `<h4>Deviations from the paper</h4><ul>${deviations.map((d) => `<li>${escape(d)}</li>`).join('') || '<li>none</li>'}</ul>` +
         figures.map((f) => `<p class="caption"><b>${escape(f.name)}</b>: ${escape(f.caption)}</p>`).join(''),
       figures: figures.map((f) => f.figure),

@@ -15,6 +15,8 @@ import { Rng } from '../../src/util/rng.js';
 import { gramOf, matmul, randn, randomSymmetric, transposed } from '../linalg/helpers.js';
 import { randomBatch, relErr, tinyModel } from '../helpers/nets.js';
 
+// This file picks its backends itself (cpu vs blas), so the suite's EXACT_GN_BACKEND must not override them.
+delete process.env.EXACT_GN_BACKEND;
 const addon = blasAddon();
 const SKIP = addon ? false : `blas addon not built: ${blasAddonError()} — run bash scripts/build-native.sh`;
 if (SKIP) console.log(`# skipping native tests: ${SKIP}`);
@@ -22,6 +24,7 @@ if (SKIP) console.log(`# skipping native tests: ${SKIP}`);
 /** Runs fn with the given backend active, returning host copies. */
 async function on<T>(backend: 'cpu' | 'blas', fn: () => T): Promise<T> {
   await useBackend(backend);
+  assert.equal(tf.getBackend(), backend);
   return tf.tidy(fn as () => tf.TensorContainer) as unknown as T;
 }
 
@@ -41,7 +44,6 @@ function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 test('blas is a known backend name; without the addon it is skipped with the reason', () => {
-  const saved = process.env.EXACT_GN_BACKEND;
   assert.ok(BACKEND_NAMES.includes('blas'));
   // A child process with the addon disabled: `blas` fails with the reason, `auto` falls back.
   const script = `
@@ -49,13 +51,11 @@ test('blas is a known backend name; without the addon it is skipped with the rea
     try { await useBackend('blas'); console.log('LOADED'); } catch (e) { console.log('REJECTED ' + e.message); }
     const info = await useBackend('auto');
     console.log('AUTO ' + info.name + ' | ' + info.skipped.join(' ; '));`;
-  const env = { ...process.env, EXACT_GN_BLAS: '0' };
-  delete env.EXACT_GN_BACKEND;
+  const env: NodeJS.ProcessEnv = { ...process.env, EXACT_GN_BLAS: '0' };
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /REJECTED .*blas: disabled by EXACT_GN_BLAS=0/);
   assert.match(r.stdout, /AUTO (wasm|cpu|webgpu|tensorflow) \|.*blas: disabled/);
-  assert.equal(process.env.EXACT_GN_BACKEND, saved);
 });
 
 test('matMul on blas equals a float64 reference and the cpu backend, with and without transposes', { skip: SKIP }, async () => {
@@ -92,7 +92,8 @@ test('A A^T and A^T A of one tensor use the symmetric product and are exactly sy
   const ref = gramOf(Float64Array.from(host), n, k);
   const [g1, g2] = await on('blas', () => {
     const a = tf.tensor2d(host, [n, k]);
-    return [tf.matMul(a, a, false, true).dataSync(), tf.matMul(tf.transpose(a), tf.transpose(a), true, false).dataSync()];
+    const at = tf.transpose(a);
+    return [tf.matMul(a, a, false, true).dataSync(), tf.matMul(at, at, true, false).dataSync()];
   });
   for (const g of [g1!, g2!]) {
     assert.ok(maxRel(g, ref) < 1e-5, `${maxRel(g, ref)}`);
@@ -129,6 +130,8 @@ test('the rewritten elementwise kernels give exactly the cpu backend values', { 
   a[5] = NaN;
   a[6] = -0;
   a[7] = 0;
+  a[8] = -Infinity;
+  a[9] = Infinity;
   const run = (): Float32Array[] => {
     const A = tf.tensor2d(a, [r, c]);
     const B = tf.tensor2d(b, [r, c]);
@@ -144,7 +147,11 @@ test('the rewritten elementwise kernels give exactly the cpu backend values', { 
   const blas = await on('blas', run);
   const cpu = await on('cpu', run);
   assert.equal(blas.length, cpu.length);
-  blas.forEach((v, i) => assert.deepEqual(v, cpu[i], `output ${i} differs`));
+  blas.forEach((v, i) => {
+    const w = cpu[i]!;
+    assert.equal(v.length, w.length, `output ${i} length`);
+    for (let j = 0; j < v.length; j++) assert.ok(Object.is(v[j], w[j]), `output ${i} [${j}]: blas ${v[j]} vs cpu ${w[j]}`);
+  });
 });
 
 test('recycled buffers never change data a slice view or a dataSync result still holds', { skip: SKIP }, async () => {
@@ -198,6 +205,7 @@ test('native eigendecomposition and Cholesky equal the TypeScript ones', { skip:
       }
     }
     const spd = gramOf(randn(rng, n, n + 3), n, n + 3);
+    for (let i = 0; i < n; i++) spd[i * n + i] = spd[i * n + i]! + 1; // eigenvalues >= 1 > shift
     const lts = cholesky(spd, n, { shift: 0.5 })!;
     const lnat = nat.cholesky(spd, n, 0.5, 0)!;
     assert.ok(maxRel(lnat, lts) < 1e-10, `cholesky n=${n}`);

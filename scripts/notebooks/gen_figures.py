@@ -1,0 +1,91 @@
+"""Generates the figure notebooks (one per figure spec) from one template: narrative first, short code cells."""
+import sys, os
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
+from nbgen import md, code, write
+
+HERE = os.path.dirname(__file__)
+NB = os.path.join(HERE, '..', '..', 'notebooks')
+
+FIGS = [
+    ('01-figure1-full-batch', 'fig1', 'Figure 1 · Full-batch training: GN vs Adam vs SGD', r"""
+**Setting.** Full batch: the *first 1024* training images form a single batch, and every epoch is one step. This is
+where exact GN should shine: it solves for the function-space step exactly, so on the data it sees it should fit
+far faster than first-order methods.
+
+**What to look for.** The training loss (log scale) of GN drops by orders of magnitude in a few steps; Adam and SGD
+take many more. The accuracy panel shows the same on the training batch.
+"""),
+    ('02-figure2-mini-batch', 'fig2', 'Figure 2 · Mini-batch training: GN saturates early', r"""
+**Setting.** Mini-batches of 1024, shuffled every epoch, last partial batch kept. CIFAR-10 runs add RandomResizedCrop.
+
+**What to look for.** Whether GN's training *and* test loss stop improving early (saturate) while Adam keeps going and
+ends lower, and how the test accuracies compare at the end.
+"""),
+    ('03-figure3-per-batch-loss-change', 'fig3', 'Figure 3 · Per-batch loss change: GN overfits each batch', r"""
+**Setting.** The same runs as Figure 2 (they are loaded from the cache if notebook 02 ran). For every step we record
+the loss of the batch *before* and *right after* its own update: $100\,(L_B(\text{after}) - L_B(\text{before}))/L_B(\text{before})$.
+
+**What to look for.** GN's per-batch change stays strongly negative (each step fits its own batch) even late in
+training, when the overall losses of Figure 2 have flattened: the step overfits the batch instead of learning
+features that transfer.
+"""),
+    ('04-figure4-ntk-and-cka', 'fig4', 'Figure 4 · NTK and representations: lazy or not?', r"""
+**Setting.** Mini-batch MNIST runs of GN (the corrected *and* the paper-era rule), Adam and SGD. Their checkpoints are
+analysed on a fixed probe batch: NTK similarity to init $\cos(\Theta_0 v, \Theta_t v)$ with $\Theta v = J(J^\top v)$
+for a fixed random $v$, the NTK rate of change between consecutive checkpoints (1 − Frobenius alignment of the
+explicit empirical NTK), and linear CKA to init after the first, middle and last half-coupling.
+
+**Why it matters.** The paper's arXiv text says GN stays in the lazy regime (NTK and representations barely move);
+its revised abstract says the NTK does change. The numbers at the end of this notebook say which holds *here*, for
+each rule.
+"""),
+    ('05-figure5-no-bottleneck', 'fig5', 'Figure 5 · Without the inverted bottleneck', r"""
+**Setting.** The RevMLP *without* the inverted bottleneck: $f(x) = W s(x) + b$ with a square $W$ on $d/2$, no $V$,
+6 blocks, CIFAR-10 (full batch and mini-batch). Without the bottleneck, $A$ has only $d/2+1$ columns, so exactness
+needs $n \le d/2 + 1$.
+
+**What to look for.** The same trends as with the bottleneck: GN fastest on the full batch, saturating with mini-batches.
+"""),
+]
+
+for stem, fid, title, intro in FIGS:
+    cells = [
+        md("# " + title + "\n" + intro + r"""
+This notebook runs the figure's experiments through the runner (cached and resumable: re-running a cell costs
+nothing once a run is complete), draws the panels, and ends with conclusions **computed from the results**.
+Switches: `EXACT_GN_PROFILE=quick|paper` (quick by default: sized for a CPU) and `EXACT_GN_RULE=block|half-coupling`
+(the corrected GN rule, or the paper-era one).
+"""),
+        code(f"""
+import {{ useBackend, figureOptions, runFigure, {fid}, show, showTable }} from "exact-gn";
+
+const backend = await useBackend();
+const RULE = (process.env.EXACT_GN_RULE ?? "block") as "block" | "half-coupling";
+const options = figureOptions({{ rule: RULE }});
+console.log(`backend: ${{backend.summary}} | profile: ${{options.profile}} | seeds: ${{options.seeds.join(", ")}} | GN rule: ${{options.rule}}`);
+console.log({fid}.title);
+console.log(`claim: ${{{fid}.claim}}`);
+"""),
+        md("## Settings: the paper and this run\n\nEvery value in the right-hand column is read from the run configs, not restated."),
+        code(f"showTable({fid}.settings(options));"),
+        md("## Run the experiments\n\nEach line names a run, whether it was trained or loaded from the cache, and where its results live."),
+        code(f"const runs = await runFigure({fid}, options);\nconst analysis = {fid}.analyze ? await {fid}.analyze(runs) : [];"),
+        md("## The figure\n\nInteractive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line)."),
+        code(f"""
+for (const f of {fid}.draw(runs, analysis)) {{
+  console.log(`${{f.name}}: ${{f.caption}}`);
+  show(f.figure, {{ name: f.name }});
+}}
+""", figure=True),
+        md("## Deviations from the paper"),
+        code(f"for (const d of {fid}.deviations(options, runs)) console.log(`- ${{d}}`);"),
+        md("## What we see\n\nEach row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it."),
+        code(f"""
+const findings = {fid}.findings(runs, analysis);
+showTable(findings.map((f) => ({{ measurement: f.label, ...f.values, "paper's claim": f.claim ?? "", "shown here?": f.holds === undefined ? "" : f.holds ? "yes" : "no" }})));
+const checked = findings.filter((f) => f.holds !== undefined);
+console.log(`${{checked.filter((f) => f.holds).length}} of ${{checked.length}} checked claims hold in this run (profile ${{options.profile}}, rule ${{options.rule}}).`);
+for (const f of checked.filter((f) => !f.holds)) console.log(`not shown here: ${{f.claim}} (${{f.label}})`);
+"""),
+    ]
+    write(os.path.join(NB, stem + '.ipynb'), cells)
