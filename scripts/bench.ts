@@ -53,6 +53,8 @@ interface Job {
   warmup: number;
   steps: number;
   phases: boolean;
+  /** The long run that checks memory stays flat (reported apart from the timing runs). */
+  memory?: boolean;
 }
 
 interface JobResult {
@@ -280,6 +282,35 @@ function ensureTorch(args: Args): string | null {
   return probe() ? null : 'python3-torch installed but `import torch` still fails';
 }
 
+/** One PyTorch task of one invocation. */
+interface TorchTask {
+  ok: boolean;
+  error?: string;
+  median_s?: number;
+  times_s?: number[];
+  rss_mb?: number[];
+  torch?: string;
+  threads?: number;
+  maxRss?: number;
+}
+
+/** Pooled results of several jobs of one (size, backend, task). */
+interface Agg {
+  error?: string;
+  median: number;
+  n: number;
+  gflop: number;
+  maxRss: number;
+}
+
+function aggregate(rs: JobResult[]): Agg | null {
+  if (!rs.length) return null;
+  const ok = rs.filter((r) => r.ok);
+  if (!ok.length) return { error: rs[0]!.error ?? 'failed', median: NaN, n: 0, gflop: NaN, maxRss: NaN };
+  const times = ok.flatMap((r) => r.times!);
+  return { median: median(times), n: times.length, gflop: ok[0]!.gflop!, maxRss: Math.max(...ok.map((r) => r.maxRssMB!)) };
+}
+
 interface TorchResult {
   ok: boolean;
   error?: string;
@@ -291,9 +322,10 @@ interface TorchResult {
 
 /** The same batch as the JS side, through raw files; then bench_torch.py. */
 async function runTorch(size: Size, tasks: string[], reps: number, repsPaper: number, args: Args): Promise<TorchResult> {
+  const warmupPaper = size.name === 'mnist' ? 0 : 1; // a paper-scale SVD step takes minutes
   const dir = mkdtempSync(join(tmpdir(), 'exact-gn-bench-'));
   try {
-    const cfg: Record<string, unknown> = { d: size.d, h: size.h, L: size.L, n: size.n, k: size.k, tasks, reps, repsPaper, warmup: 1 };
+    const cfg: Record<string, unknown> = { d: size.d, h: size.h, L: size.L, n: size.n, k: size.k, tasks, reps, repsPaper, warmup: 1, warmupPaper };
     if (args.threads) cfg.threads = args.threads;
     if (size.data === 'mnist') {
       try {
@@ -368,7 +400,7 @@ async function main(): Promise<void> {
   const args = parseArgs(argv);
   const load0 = loadavg();
   const started = new Date();
-  const reps = args.reps ?? (args.quick ? 2 : 5);
+  const reps = args.reps ?? (args.quick ? 2 : 3);
   const memPaper = args.memSteps ?? (args.quick ? 0 : 50);
   const lines: string[] = [];
   const say = (s = ''): void => {
@@ -380,33 +412,46 @@ async function main(): Promise<void> {
   const blasNote = addon ? addon.config() : `not built (${blasAddonError()})`;
   const backends = args.backends.filter((b) => b !== 'blas' || addon);
 
-  // Torch first (apt may take a while), then the JS jobs.
+  // Torch first (apt may take a while).
   const torchWhy = args.torch ? ensureTorch(args) : 'disabled (--no-torch)';
 
+  // Ours and PyTorch's version of each step run back to back, in rounds, so both see the same load.
   const results: JobResult[] = [];
-  const torch: Record<string, TorchResult> = {};
+  const torchRuns: { size: string; task: string; r: TorchTask }[] = [];
   const sizes = args.quick ? ['small'] : ['small', 'mnist'];
+  const torchFor: Record<Task, string[]> = { gn: ['gn-gram', 'gn-paper'], adam: ['adam'], sgd: ['sgd'] };
   for (const sizeName of sizes) {
     const size = SIZES[sizeName]!;
+    const paper = sizeName === 'mnist';
+    const rounds = args.quick ? 1 : 2;
     console.log(`\n--- ${size.label} ---`);
-    for (const backend of backends) {
-      if (backend === 'cpu' && sizeName !== 'small') continue; // ~1 GFLOP/s: reduced size only
+    for (let round = 0; round < rounds; round++) {
       for (const task of ['gn', 'adam', 'sgd'] as const) {
-        const paper = sizeName === 'mnist';
-        // memory check over many steps on the fast backend; fewer where a step takes long
-        const steps = paper ? (backend === 'blas' ? Math.max(reps, memPaper) : reps) : Math.max(reps, args.quick ? reps : 20);
-        const job: Job = { backend, task, size: sizeName, warmup: 1, steps, phases: task === 'gn' && backend !== 'cpu' };
-        process.stdout.write(`${backend} ${task} ... `);
-        const r = spawnJob(job, args);
-        results.push(r);
-        console.log(r.ok ? `${fmtS(r.median)} s/step (${r.summary})` : `FAILED: ${r.error}`);
+        for (const backend of backends) {
+          if (backend === 'cpu' && paper) continue; // ~1 GFLOP/s: reduced size only
+          if (round > 0 && backend !== 'blas') continue; // the slow backends: one round
+          const job: Job = { backend, task, size: sizeName, warmup: 1, steps: reps, phases: round === 0 && task === 'gn' && backend !== 'cpu' };
+          process.stdout.write(`[${round + 1}/${rounds}] ${backend} ${task} ... `);
+          const r = spawnJob(job, args);
+          results.push(r);
+          console.log(r.ok ? `${fmtS(r.median)} s/step (${r.summary})` : `FAILED: ${r.error}`);
+        }
+        if (torchWhy) continue;
+        for (const tt of torchFor[task]) {
+          if (tt === 'gn-paper' && paper && round > 0) continue; // minutes per step: one round
+          process.stdout.write(`[${round + 1}/${rounds}] pytorch ${tt} ... `);
+          const t = await runTorch(size, [tt], reps, tt === 'gn-paper' && paper ? 1 : reps, args);
+          const r: TorchTask = t.ok ? { ...t.tasks![tt]!, ok: true, torch: t.torch, threads: t.threads, maxRss: t.max_rss_mb } : { ok: false, error: t.error };
+          torchRuns.push({ size: sizeName, task: tt, r });
+          console.log(r.ok ? `${fmtS(r.median_s)} s/step` : `FAILED: ${r.error}`);
+        }
       }
     }
-    if (!torchWhy) {
-      process.stdout.write('pytorch ... ');
-      torch[sizeName] = await runTorch(size, ['gn-paper', 'gn-gram', 'adam', 'sgd'], reps, Math.min(reps, 3), args);
-      const t = torch[sizeName]!;
-      console.log(t.ok ? Object.entries(t.tasks!).map(([k, v]) => `${k} ${fmtS(v.median_s)} s`).join(', ') : `FAILED: ${t.error}`);
+    if (paper && memPaper > 0 && backends.includes('blas')) {
+      process.stdout.write(`blas gn memory check (${memPaper} steps) ... `);
+      const r = spawnJob({ backend: 'blas', task: 'gn', size: sizeName, warmup: 1, steps: memPaper, phases: false, memory: true }, args);
+      results.push(r);
+      console.log(r.ok ? `${fmtS(r.median)} s/step` : `FAILED: ${r.error}`);
     }
   }
   let cifar: JobResult | null = null;
@@ -417,46 +462,52 @@ async function main(): Promise<void> {
   }
 
   // ----- report
+  const torchOk = torchRuns.find((t) => t.r.ok)?.r;
   say('# Benchmarks');
   say();
-  say(`Generated by \`npx tsx scripts/bench.ts ${argv.join(' ')}\`${args.write ? '' : ''} on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+  say(`Generated by \`npx tsx scripts/bench.ts ${argv.join(' ')}\` on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
   say();
-  say(`- Machine: ${machine()}; load average at start ${load0.map((v) => v.toFixed(1)).join(' ')}, at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
-  say(`- OpenBLAS (blas backend): ${blasNote}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(auto)'}, threads ${args.threads ?? 'default (all cores)'}`);
-  say(`- PyTorch: ${torchWhy ? `skipped: ${torchWhy}` : Object.values(torch).find((t) => t.ok)?.torch ?? 'failed'} (${PYTHON}, same OpenBLAS, ${Object.values(torch).find((t) => t.ok)?.threads ?? '?'} threads)`);
-  say(`- Timing: 1 warm-up step, then the median of the timed steps; each task in a fresh process. GFLOP = GEMM-equivalent (2mnk over every matrix product of one step).`);
+  say(`- Machine: ${machine()}; load average (1/5/15 min) at start ${load0.map((v) => v.toFixed(1)).join(' ')}, at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+  say(`- OpenBLAS (blas backend): ${blasNote}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(auto)'}; threads: ${args.threads ?? 'OpenBLAS default (all cores)'}`);
+  say(`- PyTorch: ${torchWhy ? `skipped: ${torchWhy}` : torchOk ? `${torchOk.torch}, ${torchOk.threads} threads, same OpenBLAS (${PYTHON})` : 'failed'}`);
+  say(`- Method: each task in a fresh process: 1 warm-up step, then ${reps} timed steps; ours and PyTorch's version of a step run back to back, ${args.quick ? 1 : 2} round(s) on blas/PyTorch (1 on wasm/cpu; the paper's SVD step 1 step at paper scale); times are medians over all timed steps. GFLOP = GEMM-equivalent (2mnk over every matrix product of one step, counted with tf.profile; the Gram products run as ssyrk, half of that).`);
   say();
   for (const sizeName of sizes) {
     const size = SIZES[sizeName]!;
-    const t = torch[sizeName];
     say(`## ${size.label}`);
     say();
     const first = results.find((r) => r.job.size === sizeName && r.ok);
     if (first?.data) say(`Data: ${first.data}.`);
     say();
-    say('| backend | step | s/step (median) | GFLOP/step | GFLOP/s | peak RSS MB |');
-    say('|---|---|---|---|---|---|');
-    for (const r of results.filter((x) => x.job.size === sizeName)) {
-      if (!r.ok) {
-        say(`| ${r.job.backend} | ${r.job.task} | failed: ${r.error?.replace(/\|/g, '/')} | | | |`);
-        continue;
+    say('| backend | step | s/step (median) | timed steps | GFLOP/step | GFLOP/s | peak RSS MB |');
+    say('|---|---|---|---|---|---|---|');
+    const ours = (backend: string, task: Task): Agg | null => aggregate(results.filter((r) => r.job.size === sizeName && r.job.backend === backend && r.job.task === task && !r.job.memory));
+    for (const backend of backends) {
+      for (const task of ['gn', 'adam', 'sgd'] as const) {
+        const a = ours(backend, task);
+        if (!a) continue;
+        if (a.error) say(`| ${backend} | ${task.toUpperCase()} | failed: ${a.error.replace(/\|/g, '/')} | | | | |`);
+        else say(`| ${backend} | ${task.toUpperCase()} | ${fmtS(a.median)} | ${a.n} | ${a.gflop.toFixed(1)} | ${(a.gflop / a.median).toFixed(1)} | ${a.maxRss.toFixed(0)} |`);
       }
-      say(`| ${r.job.backend} | ${r.job.task.toUpperCase()} | ${fmtS(r.median)} | ${r.gflop!.toFixed(1)} | ${(r.gflop! / r.median!).toFixed(1)} | ${r.maxRssMB!.toFixed(0)} |`);
     }
-    if (t?.ok) {
-      for (const [k, v] of Object.entries(t.tasks!)) say(`| pytorch | ${k} | ${fmtS(v.median_s)} | | | ${k === 'gn-paper' ? (t.max_rss_mb ?? NaN).toFixed(0) + ' (process)' : ''} |`);
-    } else if (t) say(`| pytorch | - | failed: ${t.error} | | | |`);
+    const tMed = (task: string): number => median(torchRuns.filter((t) => t.size === sizeName && t.task === task && t.r.ok).flatMap((t) => t.r.times_s!));
+    for (const task of ['gn-paper', 'gn-gram', 'adam', 'sgd']) {
+      const runs = torchRuns.filter((t) => t.size === sizeName && t.task === task);
+      if (!runs.length) continue;
+      const okRuns = runs.filter((t) => t.r.ok);
+      if (!okRuns.length) say(`| pytorch | ${task} | failed: ${runs[0]!.r.error?.replace(/\|/g, '/')} | | | | |`);
+      else say(`| pytorch | ${task} | ${fmtS(tMed(task))} | ${okRuns.reduce((n, t) => n + t.r.times_s!.length, 0)} | | | ${Math.max(...okRuns.map((t) => t.r.maxRss ?? 0)).toFixed(0)} |`);
+    }
     say();
-    if (t?.ok) {
-      say('Ratios ours / PyTorch (time per step; lower is better):');
+    if (torchRuns.some((t) => t.size === sizeName && t.r.ok)) {
+      say('Ratios ours / PyTorch (time per step, lower is better):');
       say();
-      say('| backend | GN / paper SVD (target <= 0.5) | GN / Gram in PyTorch (target <= 1.5) | Adam / Adam (<= 1.5) | SGD / SGD (<= 1.5) |');
+      say('| backend | GN / paper SVD step (target <= 0.5) | GN / Gram step in PyTorch (target <= 1.5) | Adam / Adam (target <= 1.5) | SGD / SGD (target <= 1.5) |');
       say('|---|---|---|---|---|');
       for (const backend of backends) {
-        const get = (task: Task): number => results.find((r) => r.ok && r.job.size === sizeName && r.job.backend === backend && r.job.task === task)?.median ?? NaN;
-        const tt = t.tasks!;
-        if (!Number.isFinite(get('gn'))) continue;
-        say(`| ${backend} | ${fmtR(get('gn') / (tt['gn-paper']?.median_s ?? NaN))} | ${fmtR(get('gn') / (tt['gn-gram']?.median_s ?? NaN))} | ${fmtR(get('adam') / (tt.adam?.median_s ?? NaN))} | ${fmtR(get('sgd') / (tt.sgd?.median_s ?? NaN))} |`);
+        const m = (task: Task): number => ours(backend, task)?.median ?? NaN;
+        if (!Number.isFinite(m('gn'))) continue;
+        say(`| ${backend} | ${fmtR(m('gn') / tMed('gn-paper'))} | ${fmtR(m('gn') / tMed('gn-gram'))} | ${fmtR(m('adam') / tMed('adam'))} | ${fmtR(m('sgd') / tMed('sgd'))} |`);
       }
       say();
     }
@@ -470,10 +521,10 @@ async function main(): Promise<void> {
       for (const r of withPhases) say(`| ${r.job.backend} | ${keys.map((k) => fmtS(r.phases![k])).join(' | ')} |`);
       say();
     }
-    say('Memory over the timed steps (RSS after each step; tf.memory()):');
+    say('Memory (RSS after each step; tf.memory() after the last):');
     say();
-    for (const r of results.filter((x) => x.ok && x.job.size === sizeName)) say(`- ${r.job.backend} ${r.job.task}: ${memLine(r)}`);
-    if (t?.ok) for (const [k, v] of Object.entries(t.tasks!)) say(`- pytorch ${k}: RSS ${v.rss_mb[0]!.toFixed(0)} -> ${v.rss_mb[v.rss_mb.length - 1]!.toFixed(0)} MB over ${v.rss_mb.length} steps`);
+    for (const r of results.filter((x) => x.ok && x.job.size === sizeName)) say(`- ${r.job.backend} ${r.job.task}${r.job.memory ? ' (memory check)' : ''}: ${memLine(r)}`);
+    for (const t of torchRuns.filter((x) => x.size === sizeName && x.r.ok)) say(`- pytorch ${t.task}: RSS ${t.r.rss_mb![0]!.toFixed(0)} -> ${t.r.rss_mb![t.r.rss_mb!.length - 1]!.toFixed(0)} MB over ${t.r.rss_mb!.length} steps`);
     const solves = results.find((r) => r.ok && r.job.size === sizeName && r.solves)?.solves;
     if (solves) {
       say();
@@ -485,8 +536,10 @@ async function main(): Promise<void> {
     say(`## ${SIZES.cifar!.label}`);
     say();
     if (cifar.ok) {
-      say(`blas: ${fmtS(cifar.median)} s per GN step (median of ${cifar.times!.length}), ${cifar.gflop!.toFixed(0)} GFLOP, ${(cifar.gflop! / cifar.median!).toFixed(1)} GFLOP/s, peak RSS ${cifar.maxRssMB!.toFixed(0)} MB.`);
+      say(`blas: ${fmtS(cifar.median)} s per GN step (median of ${cifar.times!.length}, no warm-up), ${cifar.gflop!.toFixed(0)} GFLOP, ${(cifar.gflop! / cifar.median!).toFixed(1)} GFLOP/s, peak RSS ${cifar.maxRssMB!.toFixed(0)} MB.`);
+      say();
       if (cifar.phases) say(`Phases (s): ${Object.entries(cifar.phases).map(([k, v]) => `${k} ${fmtS(v)}`).join(', ')}.`);
+      say();
       if (cifar.solves) say(`Solves: ${cifar.solves}.`);
     } else say(`blas: failed: ${cifar.error}`);
     say();

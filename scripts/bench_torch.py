@@ -13,9 +13,10 @@ Tasks (each on a fresh model, full batch of n images, float32 tensors):
   gn-gram   our algorithm: Gram G = A A^T (float32), float64 eigendecomposition (torch.linalg.eigh),
             the same truncation, C = G^+ t, dW^T = S^T C, db = 1^T C;
   adam/sgd  one optimizer step on the mean cross-entropy (autograd backward), torch.optim defaults.
-Both GN steps: inputs rebuilt through the inverse (nothing stored), JVP pull-back, the corrected
-'block' rule (dTheta_g solves t2 - J_g A_1 dTheta_f), the first block's input tangents skipped, and
-A_1 dTheta_f taken from the solve (U_k U_k^T t, resp. G C), as in src/gn/step.ts.
+Both GN steps: JVP pull-back, the corrected 'block' rule (dTheta_g solves t2 - J_g A_1 dTheta_f),
+the first block's input tangents skipped, A_1 dTheta_f taken from the solve (U_k U_k^T t, resp. G C).
+gn-gram mirrors src/gn/step.ts (block inputs and features kept from the forward, as it does within
+its activation budget); gn-paper rebuilds them through the inverse (nothing stored), as the paper.
 No input file: a N(0,1) batch with random labels.
 """
 import json
@@ -85,9 +86,23 @@ def solve_svd(S, t, rtol, atol):
     return theta[:-1], theta[-1], uk @ coef
 
 
-def gn_step(m, x, y, lr, solve, rtol=1e-2, atol=1e-5):
+def gn_step(m, x, y, lr, solve, keep, rtol=1e-2, atol=1e-5):
+    """One exact GN step. keep: take each block's input and features from the forward (as
+    src/gn/step.ts does within its activation budget); else rebuild them through the inverse."""
     with torch.no_grad():
-        z = m.forward(x)
+        kept = []
+        if keep:
+            x1, x2 = x[:, : m.half], x[:, m.half :]
+            for l in range(m.L):
+                Sf = m.s(l, x2 @ m.V[l][0].T)
+                y1 = x1 + Sf @ m.W[l][0].T + m.b[l][0]
+                Pg = y1 @ m.V[l][1].T
+                Sg = m.s(l, Pg)
+                kept.append((x1, x2, Sf, Sg))
+                x1, x2 = y1, x2 + Sg @ m.W[l][1].T + m.b[l][1]
+            z = torch.cat([x1, x2], 1)
+        else:
+            z = m.forward(x)
         logits = z @ m.U
         loss = torch.nn.functional.cross_entropy(logits, y)
         e = torch.softmax(logits, 1)
@@ -98,20 +113,23 @@ def gn_step(m, x, y, lr, solve, rtol=1e-2, atol=1e-5):
         updates = []
         for l in reversed(range(m.L)):
             (Vf, Vg), (Wf, Wg), (bf, bg) = m.V[l], m.W[l], m.b[l]
-            Pg = y1 @ Vg.T
-            Sg = m.s(l, Pg)
-            x2 = y2 - (Sg @ Wg.T + bg)
-            Pf = x2 @ Vf.T
-            Sf = m.s(l, Pf)
-            dsg = None if m.act[l] == "linear" else (Pg > 0).float()
+            if keep:
+                x1, x2, Sf, Sg = kept[l]
+            else:
+                Sg = m.s(l, y1 @ Vg.T)
+                x2 = y2 - (Sg @ Wg.T + bg)
+                Sf = m.s(l, x2 @ Vf.T)
+            # s' of ReLU from the features themselves (S > 0 iff P > 0); None for the linear block
+            dsg = None if m.act[l] == "linear" else (Sg > 0).float()
 
             def jvp(v, V, W, ds):
                 u = v @ V.T
                 return (u if ds is None else u * ds) @ W.T
 
             if l > 0:
-                dsf = None if m.act[l] == "linear" else (Pf > 0).float()
-                x1 = y1 - (Sf @ Wf.T + bf)
+                dsf = None if m.act[l] == "linear" else (Sf > 0).float()
+                if not keep:
+                    x1 = y1 - (Sf @ Wf.T + bf)
                 dx2 = t2 - jvp(t1, Vg, Wg, dsg)
                 dx1 = t1 - jvp(dx2, Vf, Wf, dsf)
             dWf, dbf, realized = solve(Sf, t1, rtol, atol)
@@ -171,19 +189,21 @@ def run(cfg):
     for task in cfg["tasks"]:
         m = RevMLP(d, h, L, k)
         if task in ("gn-paper", "gn-gram"):
-            solve = solve_svd if task == "gn-paper" else solve_gram
-            step = lambda x, y, m=m, solve=solve, lr=lrs[task]: gn_step(m, x, y, lr, solve)
+            paper = task == "gn-paper"
+            solve = solve_svd if paper else solve_gram
+            step = lambda x, y, m=m, solve=solve, lr=lrs[task], keep=not paper: gn_step(m, x, y, lr, solve, keep)
         else:
             step = make_first_order(m, task, lrs[task])
         times, rss, losses = [], [], []
         reps = int(cfg.get("reps", 3))
         if task == "gn-paper":
             reps = int(cfg.get("repsPaper", reps))
-        for i in range(int(cfg.get("warmup", 1)) + reps):
+        warmup = int(cfg.get("warmupPaper" if task == "gn-paper" else "warmup", cfg.get("warmup", 1)))
+        for i in range(warmup + reps):
             t0 = time.perf_counter()
             losses.append(step(x, y))
             dt = time.perf_counter() - t0
-            if i >= int(cfg.get("warmup", 1)):
+            if i >= warmup:
                 times.append(dt)
             rss.append(rss_mb())
         out["tasks"][task] = {

@@ -53,6 +53,8 @@ export interface RunOptions {
   progress?: boolean;
   /** When another process holds the run's lock: false (default) throws E_LOCKED, true waits, a number waits that many ms. */
   wait?: boolean | number;
+  /** Minimum time between two resume checkpoints (default 10 s; 0 = after every epoch). */
+  resumeIntervalMs?: number;
   /** Where warnings go (non-exact GN blocks, recomputed cache entries). Default: stderr. */
   warn?: (message: string) => void;
 }
@@ -351,6 +353,8 @@ async function train(
   }
 
   let lastGoodEpoch = pos.epoch;
+  const resumeIntervalMs = opts.resumeIntervalMs ?? 10_000;
+  let lastResumeAt = performance.now();
   /** Ends the run as failed at step `step` (the failing step's number, or the steps done for an eval). */
   const fail = (e: NumericalError, epoch: number, batch: number, step: number): RunResult => {
     const kept = existsSync(paths.resume) ? `the last good state is checkpoints/resume.safetensors (after epoch ${lastGoodEpoch})` : 'no good state was saved';
@@ -437,8 +441,13 @@ async function train(
         saveCheckpoint(epochCheckpointPath(paths.dir, epoch), model, new Map(), { kind: 'epoch', key, epoch: String(epoch), step: String(pos.step) });
       }
       pos.epoch = epoch;
-      saveResume(s, model, optimizer, phase, pos);
-      lastGoodEpoch = epoch;
+      // The resume checkpoint costs an encode and an fsync: write it at most every resumeIntervalMs
+      // (resuming from an older one replays the same deterministic steps), never after the last epoch.
+      if (epoch < cfg.epochs && performance.now() - lastResumeAt >= resumeIntervalMs) {
+        saveResume(s, model, optimizer, phase, pos);
+        lastResumeAt = performance.now();
+        lastGoodEpoch = epoch;
+      }
       s.emit({ kind: 'epoch', epoch, batch: batches - 1, step: pos.step, trainLoss: lastLoss! });
     }
 

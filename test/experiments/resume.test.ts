@@ -16,7 +16,7 @@ import { LockedError } from '../../src/io/lock.js';
 import { tempRoot, tinySwitch } from './fixtures/configs.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/run-child.ts', import.meta.url));
-const quiet = { progress: false, warn: () => {} } as const;
+const quiet = { progress: false, warn: () => {}, resumeIntervalMs: 0 } as const;
 let reference: RunResult;
 
 before(async () => {
