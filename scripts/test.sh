@@ -35,6 +35,20 @@ run_suite all wasm $ALL
 # shellcheck disable=SC2086
 run_suite tensor cpu $TENSOR
 
+# The same numerical core on WebGPU over a software GPU (Dawn's OpenGL backend on Mesa llvmpipe).
+if [ "${EXACT_GN_TEST_WEBGPU:-1}" = "1" ]; then
+  phase "WebGPU (emulated GPU) setup"
+  if bash scripts/setup-webgpu.sh; then
+    export EXACT_GN_WEBGPU_BACKEND=opengl EXACT_GN_WEBGPU_CPU_FORWARD=0
+    WEBGPU=$(find test/backend.test.ts test/model test/gn test/optim test/webgpu -name '*.test.ts' | sort)
+    # shellcheck disable=SC2086
+    run_suite core webgpu $WEBGPU
+    unset EXACT_GN_WEBGPU_BACKEND EXACT_GN_WEBGPU_CPU_FORWARD
+  else
+    echo "WebGPU emulation could not be set up (see above)"; status=1
+  fi
+fi
+
 if [ "${EXACT_GN_SKIP_NOTEBOOKS:-0}" != "1" ]; then
   phase "notebooks (headless Jupyter, tslab kernel)"
   bash scripts/setup-jupyter.sh || status=1

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { tf, useBackend, BACKEND_NAMES } from '../../src/backend/index.js';
 import { blasAddon, blasAddonError, blasLinalg } from '../../src/backend/blas.js';
+import { BufferPool } from '../../src/backend/blas-pool.js';
 import { cholesky, choleskySolve, gramPinvSolve, symEig, symEigvals, type GramPinvOptions } from '../../src/linalg/index.js';
 import { setNativeLinalg, nativeLinalg } from '../../src/linalg/native.js';
 import { gnUpdate } from '../../src/gn/step.js';
@@ -56,6 +57,38 @@ test('blas is a known backend name; without the addon it is skipped with the rea
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /REJECTED .*blas: disabled by EXACT_GN_BLAS=0/);
   assert.match(r.stdout, /AUTO (wasm|cpu|webgpu|tensorflow) \|.*blas: disabled/);
+});
+
+test('the buffer pool recycles only its own arrays, once unreferenced and never after they escaped', () => {
+  const pool = new BufferPool(64 * 2 ** 20);
+  const len = 1 << 17;
+  const a = pool.acquire(len);
+  pool.retain(a); // tensor entry 1
+  const view = a.subarray(0, 10);
+  pool.retain(view); // a slice view: entry 2 on the same buffer
+  pool.release(a);
+  assert.notEqual(pool.acquire(len), a, 'still referenced by the view');
+  pool.release(view);
+  assert.equal(pool.bytes, len * 4);
+  const again = pool.acquire(len);
+  assert.equal(again.buffer, a.buffer, 'recycled once unreferenced');
+  pool.retain(again);
+  pool.escape(again); // dataSync handed it to user code
+  pool.release(again);
+  assert.equal(pool.bytes, 0, 'escaped buffers are not recycled');
+  const user = new Float32Array(len); // not allocated by the pool
+  pool.retain(user);
+  pool.release(user);
+  assert.equal(pool.bytes, 0);
+  assert.equal(pool.acquire(100).length, 100, 'small arrays are plain allocations');
+  const capped = new BufferPool(len * 4);
+  const x = capped.acquire(len);
+  const y = capped.acquire(len);
+  for (const t of [x, y]) {
+    capped.retain(t);
+    capped.release(t);
+  }
+  assert.equal(capped.bytes, len * 4, 'at most the capacity is kept');
 });
 
 test('matMul on blas equals a float64 reference and the cpu backend, with and without transposes', { skip: SKIP }, async () => {
