@@ -48,44 +48,64 @@ needs $n \le d/2 + 1$.
 """),
 ]
 
-for stem, fid, title, intro in FIGS:
-    cells = [
-        md("# " + title + "\n" + intro + r"""
+GENERIC = r"""
 This notebook runs the figure's experiments through the runner (cached and resumable: re-running a cell costs
 nothing once a run is complete), draws the panels, and ends with conclusions **computed from the results**.
 Switches: `EXACT_GN_PROFILE=quick|paper` (quick by default: sized for a CPU) and `EXACT_GN_RULE=block|half-coupling`
 (the corrected GN rule, or the paper-era one).
-"""),
-        code(f"""
-import {{ useBackend, figureOptions, runFigure, {fid}, show, showTable }} from "exact-gn";
+"""
+
+
+def setup_code(fids, log_fid=None):
+    """The first code cell: imports, backend, options (and the title and claim of `log_fid`)."""
+    names = ", ".join(fids)
+    src = f"""
+import {{ useBackend, figureOptions, runFigure, {names}, show, showTable }} from "exact-gn";
 
 const backend = await useBackend();
 const RULE = (process.env.EXACT_GN_RULE ?? "block") as "block" | "half-coupling";
 const options = figureOptions({{ rule: RULE }});
 console.log(`backend: ${{backend.summary}} | profile: ${{options.profile}} | seeds: ${{options.seeds.join(", ")}} | GN rule: ${{options.rule}}`);
-console.log({fid}.title);
-console.log(`claim: ${{{fid}.claim}}`);
-"""),
-        md("## Settings: the paper and this run\n\nEvery value in the right-hand column is read from the run configs, not restated."),
+"""
+    if log_fid is not None:
+        src += f"""console.log({log_fid}.title);
+console.log(`claim: ${{{log_fid}.claim}}`);
+"""
+    return code(src)
+
+
+def body_cells(fid, h="##", v=""):
+    """Settings, runs, figure, deviations and findings of one spec; `v` suffixes the variable names."""
+    return [
+        md(f"{h} Settings: the paper and this run\n\nEvery value in the right-hand column is read from the run configs, not restated."),
         code(f"showTable({fid}.settings(options));"),
-        md("## Run the experiments\n\nEach line names a run, whether it was trained or loaded from the cache, and where its results live."),
-        code(f"const runs = await runFigure({fid}, options);\nconst analysis = {fid}.analyze ? await {fid}.analyze(runs) : [];"),
-        md("## The figure\n\nInteractive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line)."),
+        md(f"{h} Run the experiments\n\nEach line names a run, whether it was trained or loaded from the cache, and where its results live."),
+        code(f"const runs{v} = await runFigure({fid}, options);\nconst analysis{v} = {fid}.analyze ? await {fid}.analyze(runs{v}) : [];"),
+        md(f"{h} The figure\n\nInteractive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line)."),
         code(f"""
-for (const f of {fid}.draw(runs, analysis)) {{
+for (const f of {fid}.draw(runs{v}, analysis{v})) {{
   console.log(`${{f.name}}: ${{f.caption}}`);
   show(f.figure, {{ name: f.name }});
 }}
 """, figure=True),
-        md("## Deviations from the paper"),
-        code(f"for (const d of {fid}.deviations(options, runs)) console.log(`- ${{d}}`);"),
-        md("## What we see\n\nEach row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it."),
+        md(f"{h} Deviations from the paper"),
+        code(f"for (const d of {fid}.deviations(options, runs{v})) console.log(`- ${{d}}`);"),
+        md(f"{h} What we see\n\nEach row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it."),
         code(f"""
-const findings = {fid}.findings(runs, analysis);
-showTable(findings.map((f) => ({{ measurement: f.label, ...f.values, "paper's claim": f.claim ?? "", "shown here?": f.holds === undefined ? "" : f.holds ? "yes" : "no" }})));
-const checked = findings.filter((f) => f.holds !== undefined);
-console.log(`${{checked.filter((f) => f.holds).length}} of ${{checked.length}} checked claims hold in this run (profile ${{options.profile}}, rule ${{options.rule}}).`);
-for (const f of checked.filter((f) => !f.holds)) console.log(`not shown here: ${{f.claim}} (${{f.label}})`);
+const findings{v} = {fid}.findings(runs{v}, analysis{v});
+showTable(findings{v}.map((f) => ({{ measurement: f.label, ...f.values, "paper's claim": f.claim ?? "", "shown here?": f.holds === undefined ? "" : f.holds ? "yes" : "no" }})));
+const checked{v} = findings{v}.filter((f) => f.holds !== undefined);
+console.log(`${{checked{v}.filter((f) => f.holds).length}} of ${{checked{v}.length}} checked claims hold in this run (profile ${{options.profile}}, rule ${{options.rule}}).`);
+for (const f of checked{v}.filter((f) => !f.holds)) console.log(`not shown here: ${{f.claim}} (${{f.label}})`);
 """),
     ]
-    write(os.path.join(NB, stem + '.ipynb'), cells)
+
+
+def figure_cells(fid, title, intro):
+    """The cells of a one-figure notebook."""
+    return [md("# " + title + "\n" + intro + GENERIC), setup_code([fid], fid), *body_cells(fid)]
+
+
+if __name__ == "__main__":
+    for stem, fid, title, intro in FIGS:
+        write(os.path.join(NB, stem + '.ipynb'), figure_cells(fid, title, intro))

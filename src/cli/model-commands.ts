@@ -10,6 +10,7 @@ import { RevMLP } from '../model/revmlp.js';
 import { loadCheckpoint, saveCheckpoint, type ExtraTensors } from '../model/checkpoint.js';
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../optim/optimizers.js';
 import { TARGET_KINDS, UPDATE_RULES, type TargetKind, type UpdateRule } from '../gn/step.js';
+import { inexactBlocksMessage } from '../gn/inexact.js';
 import { PINV_METHODS, type PinvMethod } from '../linalg/index.js';
 import { numberFlag, parseArgs, stringFlag } from './args.js';
 
@@ -119,7 +120,10 @@ export function stepCommand(argv: readonly string[]): string {
     const x = tf.tensor2d(batch.x, [batch.n, model.config.inputDim]);
     let loss: number;
     try {
-      loss = optimizer.step(model, x, batch.y).loss;
+      const res = optimizer.step(model, x, batch.y);
+      loss = res.loss;
+      const inexact = res.gn ? inexactBlocksMessage(res.gn, optimizer.config.gn) : null;
+      if (inexact !== null) process.stderr.write(`exact-gn step: warning: ${inexact}\n`);
     } finally {
       x.dispose();
     }

@@ -51,7 +51,8 @@ function paxPath(data: Uint8Array): string | undefined {
 
 /**
  * Lists the files and folders of a tar archive. Throws a DataError (naming `source`) on a bad
- * header checksum or a member that runs past the end.
+ * header checksum, a size field that is not a non-negative integer, or a member that runs past
+ * the end. Every member moves the walk forward, so any input ends in time linear in its size.
  *
  * @example
  * const entries = readTar(gunzipSync(readFileSync('cifar-10-binary.tar.gz')));
@@ -66,6 +67,10 @@ export function readTar(bytes: Uint8Array, source = 'tar archive'): TarEntry[] {
     if (header.every((b) => b === 0)) break; // end-of-archive marker
     if (!checksumOk(header)) throw new DataError(`bad tar header checksum at byte ${pos} (corrupt archive)`, source);
     const size = number(header, 124, 12);
+    if (!Number.isSafeInteger(size) || size < 0) {
+      // A negative or unparsable size would stall or rewind the walk over the archive.
+      throw new DataError(`bad tar size field ${JSON.stringify(text(header, 124, 12))} at byte ${pos} (corrupt archive); re-download it`, source);
+    }
     const type = String.fromCharCode(header[156]!);
     const dataStart = pos + BLOCK;
     if (dataStart + size > bytes.length) {

@@ -126,7 +126,9 @@ function object(v: unknown, path: string): Obj {
 
 function onlyKeys(o: Obj, allowed: readonly string[], path: string): void {
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new ConfigError(`${path}${path ? '.' : ''}${k}`, `unknown key; allowed keys are ${allowed.join(', ')}`);
+    if (allowed.includes(k)) continue;
+    const name = /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k); // an empty or odd key stays visible
+    throw new ConfigError(`${path}${path ? '.' : ''}${name}`, `unknown key; allowed keys are ${allowed.join(', ')}`);
   }
 }
 
@@ -243,11 +245,12 @@ export function defaultCheckpointEpochs(epochs: number): number[] {
 function checkpointList(v: unknown, epochs: number): number[] {
   if (v === undefined) return defaultCheckpointEpochs(epochs);
   if (!Array.isArray(v)) throw new ConfigError('checkpointEpochs', `must be an array of epochs (0 = init), got ${show(v)}`);
-  v.forEach((e, i) => {
+  for (let i = 0; i < v.length; i++) { // not forEach: it would skip the holes of a sparse array
+    const e: unknown = v[i];
     if (typeof e !== 'number' || !Number.isInteger(e) || e < 0 || e > epochs) {
       throw new ConfigError(`checkpointEpochs[${i}]`, `must be an integer epoch in 0..${epochs} (0 = the initial model), got ${show(e)}`);
     }
-  });
+  }
   return [...new Set(v as number[])].sort((a, b) => a - b);
 }
 

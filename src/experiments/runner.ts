@@ -25,6 +25,7 @@ import { crossEntropyHost } from '../model/loss.js';
 import { loadCheckpoint, saveCheckpoint, type ExtraTensors } from '../model/checkpoint.js';
 import { createOptimizer, type Optimizer, type OptimizerConfig, type StepResult } from '../optim/optimizers.js';
 import type { BlockDiagnostics } from '../gn/step.js';
+import { inexactBlocksMessage } from '../gn/inexact.js';
 import { optimizerForEpoch, validateConfig, type ExperimentConfig, type ResolvedConfig } from './config.js';
 import { canonicalJson, codeVersion, runKey } from './key.js';
 import { evaluate, type EvalData } from './evaluate.js';
@@ -172,7 +173,14 @@ export function loadExperimentData(cfg: ResolvedConfig): { train: Dataset; test:
   if (limitTrain !== undefined) opts.limitTrain = limitTrain;
   if (d.limitTest !== undefined) opts.limitTest = d.limitTest;
   const { train, test } = loadDataset(d.name, opts);
-  if (train.d !== cfg.model.inputDim) throw new ConfigError('model.inputDim', `is ${cfg.model.inputDim} but ${train.name} rows have ${train.d} values`);
+  if (train.d !== cfg.model.inputDim || test.d !== cfg.model.inputDim) {
+    const bad = train.d !== cfg.model.inputDim ? train : test;
+    throw new ConfigError(
+      'model.inputDim',
+      `is ${cfg.model.inputDim} but the ${bad === train ? 'training' : 'test'} images of ${bad.name} have ${bad.d} values ` +
+        `(${bad.imageShape.join(' x ')})${d.dir !== undefined ? ` in dataset.dir ${d.dir}` : ''}; point dataset.dir at the standard ${d.name} files`,
+    );
+  }
   if (cfg.batch.mode === 'full' && cfg.batch.n > train.n) throw new ConfigError('batch.n', `is ${cfg.batch.n} but ${train.name} has only ${train.n} training images`);
   return { train, test };
 }
@@ -264,17 +272,10 @@ function gnSummary(blocks: BlockDiagnostics[]): Pick<StepRow, 'gn_min_rank' | 'g
 
 function warnInexact(s: Session, blocks: BlockDiagnostics[], opt: OptimizerConfig): void {
   if (s.warnedInexact) return;
-  const bad = blocks.filter((b) => !b.exact);
-  if (bad.length === 0) return;
+  const message = inexactBlocksMessage(blocks, opt.gn);
+  if (message === null) return;
   s.warnedInexact = true;
-  const pinv = opt.gn?.pinv ?? 'truncated';
-  const what = bad
-    .map((b) => `block ${b.block + 1} (f rank ${b.f.rank}/${b.f.n}, g rank ${b.g.rank}/${b.g.n})`)
-    .join(', ');
-  const why = pinv === 'transpose' || pinv === 'damped' || (opt.gn?.noise ?? 0) > 0
-    ? `pinv "${pinv}"${(opt.gn?.noise ?? 0) > 0 ? ' with noise' : ''} does not solve J dTheta = T exactly`
-    : 'rank < n: the right inverse is a truncated least-squares solve there, not the exact GN step';
-  s.warn(`run ${s.key}: GN blocks not exact (blocks counted from 1): ${what}; ${why}. Warned once per run.`);
+  s.warn(`run ${s.key}: ${message}. Warned once per run.`);
 }
 
 /** Mean CE of the batch under the model's current parameters. */
@@ -406,18 +407,23 @@ async function train(
           pos.step++;
           lastLoss = res.loss;
           if (res.gn) warnInexact(s, res.gn, want.optimizer as OptimizerConfig);
-          if ((pos.step - 1) % cfg.logEvery === 0) {
+          const logged = (pos.step - 1) % cfg.logEvery === 0;
+          // The last step of an epoch is checked even when it is not logged: the epoch's
+          // checkpoints come next, and a diverged model must never be saved as the last good state.
+          if (logged || b === batches - 1) {
             const after = batchLoss(model, x, batch.y);
             if (!Number.isFinite(after)) {
               return fail(new NumericalError(`the batch loss after the update is ${after}: the update diverged (lower the learning rate)`), epoch, b, pos.step);
             }
-            const row: StepRow = {
-              type: 'step', epoch, step: pos.step, batch: b, batch_size: batch.n, optimizer: want.optimizer.name,
-              train_loss: res.loss, loss_after: after, batch_loss_change_pct: (100 * (after - res.loss)) / res.loss, step_ms: round(stepMs),
-            };
-            if (res.gn) Object.assign(row, gnSummary(res.gn));
-            appendJsonl(paths.events, row);
-            pos.rows++;
+            if (logged) {
+              const row: StepRow = {
+                type: 'step', epoch, step: pos.step, batch: b, batch_size: batch.n, optimizer: want.optimizer.name,
+                train_loss: res.loss, loss_after: after, batch_loss_change_pct: (100 * (after - res.loss)) / res.loss, step_ms: round(stepMs),
+              };
+              if (res.gn) Object.assign(row, gnSummary(res.gn));
+              appendJsonl(paths.events, row);
+              pos.rows++;
+            }
           }
         } finally {
           x.dispose();

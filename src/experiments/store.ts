@@ -108,8 +108,8 @@ function isDone(v: unknown): v is DoneRecord {
 /**
  * Inspects a run directory: complete and intact ('valid', with its rows), still running or
  * interrupted ('incomplete'), absent ('missing'), or damaged (done.json present but the events
- * checksum, the row count or the config does not match). `expected` (the config the caller wants)
- * is compared with config.json.
+ * checksum, the row count or the config does not match: config.json must hash to its run key).
+ * `expected` (the config the caller wants) is compared with config.json.
  *
  * @example
  * const s = inspectRun('runs/3f9c0a1b2c3d4e5f');
@@ -134,6 +134,11 @@ export function inspectRun(dir: string, expected?: ResolvedConfig): RunState {
   const record = config as ConfigRecord;
   if (expected !== undefined && canonicalJson(record?.config) !== canonicalJson(expected)) {
     return { state: 'damaged', why: 'config.json does not match the requested config' };
+  }
+  // The key is the hash of (config, code) (see runKey): an edited config.json no longer matches it.
+  if (record === null || typeof record !== 'object' || typeof record.key !== 'string' ||
+    sha256Hex(canonicalJson({ config: record.config, code: record.code })).slice(0, 16) !== record.key) {
+    return { state: 'damaged', why: 'config.json does not match its run key (edited or corrupt)' };
   }
   if (!existsSync(p.events)) return { state: 'damaged', why: 'events.jsonl is missing' };
   const bytes = readFileSync(p.events);

@@ -1,1 +1,2 @@
 export * from './step.js';
+export * from './inexact.js';

@@ -34,6 +34,7 @@ import {
   type RevMLP,
 } from '../model/revmlp.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
+import { checkLabels, nonFiniteInputError } from '../model/batch-checks.js';
 import { featureWidth, type Activation } from '../model/config.js';
 
 /** Function-space target e in logit space. */
@@ -215,11 +216,7 @@ export function gnUpdate(model: RevMLP, x: tf.Tensor2D, labels: Int32Array, opti
   const cfg = model.config;
   model.checkInput(x);
   const n = x.shape[0];
-  if (labels.length !== n) throw new ConfigError('labels', `expected ${n} labels (one per row of x), got ${labels.length}`);
-  for (let r = 0; r < n; r++) {
-    const c = labels[r]!;
-    if (!(c >= 0 && c < cfg.classes)) throw new ConfigError('labels', `label ${c} at row ${r} is out of range [0, ${cfg.classes})`);
-  }
+  checkLabels(labels, n, cfg.classes);
   const half = cfg.inputDim / 2;
   const L = cfg.blocks;
 
@@ -233,7 +230,7 @@ export function gnUpdate(model: RevMLP, x: tf.Tensor2D, labels: Int32Array, opti
   if (!Number.isFinite(loss)) {
     z.dispose();
     disposeKept(kept);
-    throw new NumericalError(`the batch loss is ${loss} before the GN step: the model has diverged (lower the learning rate)`);
+    throw nonFiniteInputError(x) ?? new NumericalError(`the batch loss is ${loss} before the GN step: the model has diverged (lower the learning rate)`);
   }
 
   // Step 1: target T = e U^T, split into the two halves.

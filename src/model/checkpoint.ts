@@ -9,7 +9,7 @@
  * saveCheckpoint('model.safetensors', model);
  * const { model: again } = loadCheckpoint('model.safetensors');
  */
-import { CheckpointError, ExactGnError } from '../util/errors.js';
+import { CheckpointError, ExactGnError, NumericalError } from '../util/errors.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { featureWidth, modelConfig, type RevMLPConfig } from './config.js';
@@ -45,10 +45,18 @@ export function checkpointShapes(cfg: RevMLPConfig): Map<string, number[]> {
   return out;
 }
 
-/** Encodes a model (and extras) to safetensors bytes. */
+/** Encodes a model (and extras) to safetensors bytes. A non-finite parameter is a NumericalError (nothing encoded). */
 export function encodeCheckpoint(model: RevMLP, extra: ExtraTensors = new Map(), metadata: Record<string, string> = {}): Uint8Array {
   const tensors: Record<string, NamedTensor> = {};
-  for (const [name, w] of paramsToHost(model.params)) tensors[name] = { dtype: 'F32', shape: shapeOf(model.config, name), data: Float32Array.from(w) };
+  for (const [name, w] of paramsToHost(model.params)) {
+    const data = Float32Array.from(w);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      // loadCheckpoint refuses non-finite values, so such a file could never be read back.
+      if (v - v !== 0) throw new NumericalError(`model parameter ${name} holds ${v} at index ${i}: the model has diverged (lower the learning rate); no checkpoint is written`);
+    }
+    tensors[name] = { dtype: 'F32', shape: shapeOf(model.config, name), data };
+  }
   model.fixed.forEach((b, l) => {
     for (const side of ['f', 'g'] as const) {
       const V = b[side].V;

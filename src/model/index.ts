@@ -3,3 +3,4 @@ export * from './revmlp.js';
 export * from './reference.js';
 export * from './loss.js';
 export * from './checkpoint.js';
+export * from './batch-checks.js';

@@ -12,6 +12,7 @@ import { tf, tidy } from '../backend/index.js';
 import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { gnOptions, gnUpdate, type BlockDiagnostics, type GNOptions } from '../gn/step.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
+import { checkLabels, nonFiniteInputError } from '../model/batch-checks.js';
 import { disposeParams, forEachParam, mapParams, traceVjp, zipParams, type Params, type RevMLP } from '../model/revmlp.js';
 
 export type OptimizerName = 'gn' | 'sgd' | 'adam';
@@ -65,7 +66,7 @@ export function optimizerConfig(input: OptimizerConfig, prefix = 'optimizer'): O
   const wd = input.weightDecay ?? 0;
   if (typeof wd !== 'number' || !(wd >= 0) || !Number.isFinite(wd)) throw new ConfigError(`${prefix}.weightDecay`, `must be a finite number >= 0, got ${show(wd)}`);
   const betas = input.betas ?? [0.9, 0.999];
-  if (!Array.isArray(betas) || betas.length !== 2 || !betas.every((b) => typeof b === 'number' && b >= 0 && b < 1)) {
+  if (!Array.isArray(betas) || betas.length !== 2 || ![0, 1].every((i) => typeof betas[i] === 'number' && betas[i] >= 0 && betas[i] < 1)) {
     throw new ConfigError(`${prefix}.betas`, `must be two numbers in [0, 1), got ${show(betas)}`);
   }
   const eps = input.eps ?? 1e-8;
@@ -93,13 +94,15 @@ export function createOptimizer(input: OptimizerConfig): Optimizer {
  * The caller owns the returned gradient tensors.
  */
 export function lossAndGrad(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): { loss: number; grads: Params } {
+  model.checkInput(x);
   const n = x.shape[0];
   const k = model.config.classes;
+  checkLabels(labels, n, k);
   return tidy(() => {
     const tr = model.forwardTrace(x);
     const logits = tf.matMul<tf.Tensor2D>(tr.z, model.U).dataSync();
     const loss = crossEntropyHost(logits, labels, n, k);
-    if (!Number.isFinite(loss)) throw new NumericalError(`the batch loss is ${loss}: the model has diverged (lower the learning rate)`);
+    if (!Number.isFinite(loss)) throw nonFiniteInputError(x) ?? new NumericalError(`the batch loss is ${loss}: the model has diverged (lower the learning rate)`);
     const p = softmaxHost(logits, n, k);
     const gl = new Float32Array(n * k);
     for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) gl[r * k + c] = (p[r * k + c]! - (labels[r] === c ? 1 : 0)) / n;

@@ -4,7 +4,7 @@
  */
 export type {
   Figure, PlotlyTrace, PlotlyLayout, PlotlyConfig, PlotlyAxis, PlotlyAnnotation, PlotlyLine, PlotlyMarker,
-  PlotlyLegend, PlotlyTitle, PlotlyFont,
+  PlotlyLegend, PlotlyTitle, PlotlyFont, PlotlyShape,
 } from './types.js';
 export { OPTIMIZER_COLORS, FALLBACK_PALETTE, colorFor, dashFor, baseOptimizer, isOptimizerName, withAlpha } from './colors.js';
 export { pointStats, type PointStats } from './stats.js';

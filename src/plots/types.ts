@@ -82,6 +82,25 @@ export interface PlotlyAnnotation {
   font?: PlotlyFont;
 }
 
+/**
+ * A layout shape: only straight lines and rectangles (e.g. a vertical marker where a run switches
+ * optimizer). `xref` is an axis id ('x', 'x2', ...) or 'paper'; `yref` is an axis id, an axis
+ * domain ('y domain', 'y2 domain': 0..1 spans that subplot's height) or 'paper'.
+ */
+export interface PlotlyShape {
+  type: 'line' | 'rect';
+  xref?: string;
+  yref?: string;
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  line?: PlotlyLine;
+  fillcolor?: string;
+  opacity?: number;
+  layer?: 'above' | 'below';
+}
+
 /** Legend placement. */
 export interface PlotlyLegend {
   orientation?: 'v' | 'h';
@@ -103,6 +122,7 @@ export interface PlotlyLayout {
   legend?: PlotlyLegend;
   margin?: { l?: number; r?: number; t?: number; b?: number; pad?: number };
   annotations?: PlotlyAnnotation[];
+  shapes?: PlotlyShape[];
   hovermode?: 'closest' | 'x' | 'y' | 'x unified' | 'y unified' | false;
   font?: PlotlyFont;
   paper_bgcolor?: string;

@@ -230,7 +230,7 @@ export function commonSettings(options: FigureOptions): SettingRow[] {
   ];
 }
 
-/** Deviations every quick-profile figure shares, plus fallbacks. */
+/** Deviations every quick-profile figure shares, plus fallbacks and failed runs (never shown silently). */
 export function commonDeviations(options: FigureOptions, runs?: FigureRuns): string[] {
   const out: string[] = [];
   if (options.profile === 'quick') {
@@ -238,6 +238,11 @@ export function commonDeviations(options: FigureOptions, runs?: FigureRuns): str
   }
   if (options.seeds.length < 3) out.push(`seeds ${options.seeds.join(', ')} only (the paper averages 42, 43, 44)`);
   if (options.rule === 'block') out.push('GN uses the corrected block rule; the paper\'s figures were most likely made with the half-coupling rule (switch with rule: "half-coupling")');
+  runs?.results.forEach((res, i) => {
+    if (res.status === 'failed') {
+      out.push(`run ${runs.refs[i]?.id ?? res.key} FAILED (${res.reason ?? 'unknown reason'}): its curves stop where it failed; results in ${res.dir}`);
+    }
+  });
   if (runs?.refs.some((r) => r.fellBack)) out.push('CIFAR-10 files were not found (EXACT_GN_CIFAR10_DIR): the CIFAR-10 runs use Fashion-MNIST with the CIFAR settings (6 blocks, CIFAR learning rates), labelled as fallback');
   return out;
 }

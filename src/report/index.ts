@@ -1,5 +1,6 @@
 export * from './figure.js';
 export * from './figures/index.js';
+export * from './figures/appendix.js';
 export * from './catalog.js';
 export * from './verify.js';
 export * from './reproduce.js';

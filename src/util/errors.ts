@@ -73,6 +73,11 @@ export function show(value: unknown): string {
     const s = JSON.stringify(value);
     return s === undefined ? String(value) : s.length > 120 ? `${s.slice(0, 117)}...` : s;
   } catch {
-    return String(value);
+    // BigInts, cycles; objects without a prototype cannot even be converted with String().
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
   }
 }

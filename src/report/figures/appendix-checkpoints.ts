@@ -1,0 +1,66 @@
+/**
+ * Checkpoint analyses of the appendix: every completed run of the first seed is analysed with
+ * src/metrics (analyzeRuns) on a probe batch of its own dataset, one dataset at a time (runs of a
+ * dataset share the probe, so they can be compared).
+ */
+import { tf } from '../../backend/index.js';
+import { loadDataset } from '../../data/load.js';
+import { analyzeRuns, type MetricGroup } from '../../metrics/analyze.js';
+import type { MetricRow } from '../../metrics/rows.js';
+import { checkpointsOf, datasetsOf, type FigureRuns } from '../figure.js';
+
+/** One analysed value, labelled like the figure's curves. */
+export type AnalysisRow = MetricRow & { optimizer_label: string; dataset: string; seed: number };
+
+/**
+ * The position of a half-coupling in the network, from 1: block 1 f is 1, block 1 g is 2, ...
+ *
+ * @example
+ * halfIndex(1, 'g'); // 4
+ */
+export function halfIndex(block: number, half: 'f' | 'g'): number {
+  return 2 * block + (half === 'g' ? 1 : 0) + 1;
+}
+
+/**
+ * The name of a half-coupling: 'block 2 g' (blocks counted from 1).
+ *
+ * @example
+ * halfName(0, 'f'); // 'block 1 f'
+ */
+export function halfName(block: number, half: 'f' | 'g'): string {
+  return `block ${block + 1} ${half}`;
+}
+
+/**
+ * Runs `groups` of analyzeRuns over the checkpoints of every completed first-seed run, per
+ * dataset, on the first `probe` training images of that dataset.
+ *
+ * @example
+ * const rows = await analyzeFigureCheckpoints(runs, ['weights'], 64);
+ */
+export async function analyzeFigureCheckpoints(runs: FigureRuns, groups: readonly MetricGroup[], probe: number): Promise<AnalysisRow[]> {
+  const seed = runs.options.seeds[0]!;
+  const out: AnalysisRow[] = [];
+  for (const ds of datasetsOf(runs)) {
+    const picked = runs.refs.map((ref, i) => ({ ref, result: runs.results[i]! })).filter(({ ref, result }) => ref.dataset === ds && ref.seed === seed && result.status === 'complete');
+    if (picked.length === 0) continue;
+    const byRun: Record<string, { epoch: number; path: string }[]> = {};
+    for (const { ref, result } of picked) byRun[ref.optimizer] = checkpointsOf(result);
+    const d = picked[0]!.result.config.dataset;
+    const { train } = loadDataset(d.name, { limitTrain: probe, ...(d.dir !== undefined ? { dir: d.dir } : {}) });
+    const x = tf.tensor2d(train.x, [train.n, train.d]);
+    try {
+      const rows = await analyzeRuns(byRun, x, train.y, {
+        groups, across: false,
+        onCheckpoint: ({ index, total }) => {
+          if (index + 1 === total) runs.options.log(`  analysis (${ds}): ${total} checkpoints of a run done`);
+        },
+      });
+      for (const r of rows) out.push({ ...r, optimizer_label: r.run, dataset: ds, seed });
+    } finally {
+      x.dispose();
+    }
+  }
+  return out;
+}

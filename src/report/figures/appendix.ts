@@ -1,0 +1,30 @@
+/** The appendix figure specs, in the paper's appendix order, plus one check beyond the paper. */
+import type { FigureSpec } from '../figure.js';
+import { appendixLongerTraining } from './appendix-longer.js';
+import { appendixSwitching } from './appendix-switch.js';
+import { appendixInitStd } from './appendix-init.js';
+import { appendixWeights } from './appendix-weights.js';
+import { appendixCkaBlocks } from './appendix-cka.js';
+import { appendixGnLr } from './appendix-lr.js';
+import { appendixWeightDecay } from './appendix-weight-decay.js';
+import { appendixPinv } from './appendix-pinv.js';
+import { appendixTestAccuracy } from './appendix-test-accuracy.js';
+import { appendixUpdateRules } from './appendix-rules.js';
+
+export {
+  appendixLongerTraining, appendixSwitching, appendixInitStd, appendixWeights, appendixCkaBlocks, appendixGnLr, appendixWeightDecay, appendixPinv,
+  appendixTestAccuracy, appendixUpdateRules,
+};
+export { APPENDIX_QUICK, PAPER_LONGER_EPOCHS, appendixRun, sweepLabel, withVerticalMarker, wrappedFigure } from './appendix-shared.js';
+export { INIT_STDS } from './appendix-init.js';
+export { GN_LRS } from './appendix-lr.js';
+export { GN_WEIGHT_DECAYS } from './appendix-weight-decay.js';
+export { PINV_LEVELS, PINV_FAMILIES, type PinvFamily } from './appendix-pinv.js';
+export { CKA_PROBE } from './appendix-cka.js';
+export { RULES_PROBE } from './appendix-rules.js';
+
+/** The appendix figures, in order (the last one goes beyond the paper). */
+export const APPENDIX_FIGURES: readonly FigureSpec[] = [
+  appendixLongerTraining, appendixSwitching, appendixInitStd, appendixWeights, appendixCkaBlocks, appendixGnLr, appendixWeightDecay, appendixPinv,
+  appendixTestAccuracy, appendixUpdateRules,
+];
