@@ -2,16 +2,16 @@
 # The project's whole test suite (what `npm test` and CI run):
 #   1. build dist/ and type-check src/ + test/ + scripts/ (strict);
 #   2. every unit/integration test on the wasm backend;
-#   3. the tensor-level suites again on the plain cpu backend;
+#   3. the tensor-level suites again on the plain cpu backend, on the native BLAS backend (built
+#      here from Debian's OpenBLAS) and on WebGPU over an emulated GPU (Mesa llvmpipe);
 #   4. every notebook executed headless by Jupyter on the tslab kernel (quick profile).
 # Set EXACT_GN_SKIP_NOTEBOOKS=1 to skip step 4 (e.g. while iterating on the library).
 # Ends with one line: "tests: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-LOG_DIR="$ROOT/out/test-logs"
-mkdir -p "$LOG_DIR"
-rm -f "$LOG_DIR"/*.log
+mkdir -p "$ROOT/out"
+LOG_DIR=$(mktemp -d "$ROOT/out/test-logs.XXXXXX") # per run: two runs at once must not mix their counts
 status=0
 
 phase() { echo; echo "=== $* ==="; }
@@ -34,6 +34,18 @@ TENSOR=$(find test/backend.test.ts test/model test/gn test/optim test/metrics -n
 run_suite all wasm $ALL
 # shellcheck disable=SC2086
 run_suite tensor cpu $TENSOR
+
+# The optional native OpenBLAS path (built from Debian's libopenblas-dev), then the core on it.
+if [ "${EXACT_GN_TEST_BLAS:-1}" = "1" ]; then
+  phase "native BLAS backend"
+  if bash scripts/build-native.sh; then
+    BLAS=$(find test/backend test/model test/gn test/optim -name '*.test.ts' | sort)
+    # shellcheck disable=SC2086
+    run_suite core blas $BLAS
+  else
+    echo "the native BLAS addon could not be built (see above)"; status=1
+  fi
+fi
 
 # The same numerical core on WebGPU over a software GPU (Dawn's OpenGL backend on Mesa llvmpipe).
 if [ "${EXACT_GN_TEST_WEBGPU:-1}" = "1" ]; then

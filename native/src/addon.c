@@ -354,6 +354,120 @@ static napi_value js_dpotrs(napi_env env, napi_callback_info cb) {
   return NULL;
 }
 
+/*
+ * Elementwise float32 kernels (single-threaded, vectorized; compiled for AVX2 and a generic x86-64
+ * fallback chosen at load time). Every operation rounds exactly like JS on Float32Arrays (IEEE
+ * float32 +, -, *, /, sqrt are correctly rounded, as is double-then-round), so results are
+ * bit-identical to the tfjs cpu kernels.
+ *   binary(op, mode, a, b, out, m): op 0 add, 1 sub, 2 mul, 3 div; mode 0 same length, 1 b scalar,
+ *       2 a scalar, 3 b (length m) repeated along out, 4 a (length m) repeated along out
+ *   unary(op, x, out, alpha): op 0 relu (max(0, v), NaN kept), 1 step (1 if v > 0, NaN kept, else
+ *       alpha), 2 square, 3 sqrt
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES
+#endif
+
+#define BIN_LOOPS(NAME, EXPR)                                                                         \
+  CLONES static void NAME(int mode, const float *restrict a, const float *restrict b, float *restrict o, \
+                          size_t n, size_t m) {                                                       \
+    if (mode == 0) {                                                                                  \
+      for (size_t i = 0; i < n; i++) { float x = a[i], y = b[i]; o[i] = EXPR; }                        \
+    } else if (mode == 1) {                                                                           \
+      const float y = b[0];                                                                           \
+      for (size_t i = 0; i < n; i++) { float x = a[i]; o[i] = EXPR; }                                  \
+    } else if (mode == 2) {                                                                           \
+      const float x = a[0];                                                                           \
+      for (size_t i = 0; i < n; i++) { float y = b[i]; o[i] = EXPR; }                                  \
+    } else if (mode == 3) {                                                                           \
+      for (size_t r = 0; r < n; r += m)                                                               \
+        for (size_t j = 0; j < m; j++) { float x = a[r + j], y = b[j]; o[r + j] = EXPR; }              \
+    } else {                                                                                          \
+      for (size_t r = 0; r < n; r += m)                                                               \
+        for (size_t j = 0; j < m; j++) { float x = a[j], y = b[r + j]; o[r + j] = EXPR; }              \
+    }                                                                                                 \
+  }
+BIN_LOOPS(ew_add, x + y)
+BIN_LOOPS(ew_sub, x - y)
+BIN_LOOPS(ew_mul, x * y)
+BIN_LOOPS(ew_div, x / y)
+
+CLONES static void ew_relu(const float *restrict x, float *restrict o, size_t n) {
+  for (size_t i = 0; i < n; i++) { float v = x[i]; o[i] = v > 0.0f ? v : (v != v ? v : 0.0f); }
+}
+CLONES static void ew_step(const float *restrict x, float *restrict o, size_t n, float alpha) {
+  for (size_t i = 0; i < n; i++) { float v = x[i]; o[i] = v > 0.0f ? 1.0f : (v != v ? v : alpha); }
+}
+CLONES static void ew_square(const float *restrict x, float *restrict o, size_t n) {
+  for (size_t i = 0; i < n; i++) o[i] = x[i] * x[i];
+}
+CLONES static void ew_sqrt(const float *restrict x, float *restrict o, size_t n) {
+  for (size_t i = 0; i < n; i++) o[i] = __builtin_sqrtf(x[i]);
+}
+
+/* Length of a Float32Array argument (throws when it is not one). */
+static float *f32_arg(napi_env env, napi_value v, size_t *len, const char *what) {
+  bool is = false;
+  napi_typedarray_type type;
+  void *data = NULL;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, v, &type, len, &data, NULL, NULL) != napi_ok || type != napi_float32_array) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "exact_gn_blas: %s must be a Float32Array", what);
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+  }
+  static float dummy;
+  return data ? (float *)data : &dummy;
+}
+
+static napi_value js_binary(napi_env env, napi_callback_info cb) {
+  napi_value argv[MAX_ARGS];
+  int op, mode, m;
+  size_t na, nb, no;
+  if (!get_args(env, cb, 6, argv)) return NULL;
+  if (!get_size(env, argv[0], &op, "op") || !get_size(env, argv[1], &mode, "mode") || !get_size(env, argv[5], &m, "m")) return NULL;
+  const float *a = f32_arg(env, argv[2], &na, "a");
+  if (!a) return NULL;
+  const float *b = f32_arg(env, argv[3], &nb, "b");
+  if (!b) return NULL;
+  float *o = f32_arg(env, argv[4], &no, "out");
+  if (!o) return NULL;
+  if (op > 3 || mode > 4) return throw_range(env, "exact_gn_blas: binary op must be 0..3 and mode 0..4");
+  bool ok = mode == 0   ? na >= no && nb >= no
+            : mode == 1 ? na >= no && nb >= 1
+            : mode == 2 ? na >= 1 && nb >= no
+            : mode == 3 ? m > 0 && no % (size_t)m == 0 && na >= no && nb >= (size_t)m
+                        : m > 0 && no % (size_t)m == 0 && na >= (size_t)m && nb >= no;
+  if (!ok) return throw_range(env, "exact_gn_blas: binary: array lengths do not fit the mode");
+  if (no == 0) return NULL;
+  void (*const fns[])(int, const float *, const float *, float *, size_t, size_t) = {ew_add, ew_sub, ew_mul, ew_div};
+  fns[op](mode, a, b, o, no, (size_t)(m > 0 ? m : 1));
+  return NULL;
+}
+
+static napi_value js_unary(napi_env env, napi_callback_info cb) {
+  napi_value argv[MAX_ARGS];
+  int op;
+  double alpha;
+  size_t nx, no;
+  if (!get_args(env, cb, 4, argv)) return NULL;
+  if (!get_size(env, argv[0], &op, "op") || !get_double(env, argv[3], &alpha, "alpha")) return NULL;
+  const float *x = f32_arg(env, argv[1], &nx, "x");
+  if (!x) return NULL;
+  float *o = f32_arg(env, argv[2], &no, "out");
+  if (!o) return NULL;
+  if (op > 3) return throw_range(env, "exact_gn_blas: unary op must be 0..3");
+  if (nx < no) return throw_range(env, "exact_gn_blas: unary: x is shorter than out");
+  if (op == 0) ew_relu(x, o, no);
+  else if (op == 1) ew_step(x, o, no, (float)alpha);
+  else if (op == 2) ew_square(x, o, no);
+  else ew_sqrt(x, o, no);
+  return NULL;
+}
+
 static napi_value js_get_threads(napi_env env, napi_callback_info cb) {
   (void)cb;
   return make_int(env, openblas_get_num_threads());
@@ -384,7 +498,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sgemm", js_sgemm},   {"dgemm", js_dgemm},   {"ssyrk", js_ssyrk},
       {"dsyevd", js_dsyevd}, {"dsyevr", js_dsyevr}, {"dpotrf", js_dpotrf},
       {"dpotrs", js_dpotrs}, {"getNumThreads", js_get_threads}, {"setNumThreads", js_set_threads},
-      {"config", js_config},
+      {"config", js_config}, {"binary", js_binary}, {"unary", js_unary},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -1,4 +1,4 @@
-"""Generates the appendix notebooks (10-14): related appendix figure specs share a notebook, each spec gets the
+"""Generates the appendix notebooks (10-13): related appendix figure specs share a notebook, each spec gets the
 same sections as a main-figure notebook (settings, runs, figure, deviations, computed findings)."""
 import sys, os
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
@@ -8,10 +8,11 @@ from gen_figures import NB, setup_code, body_cells
 
 GENERIC = r"""
 Each section runs its experiments through the runner (cached and resumable; runs with the same config are shared
-with the other notebooks, so the plain GN and Adam runs train once), draws the panels, and ends with conclusions
-**computed from the results**. The quick profile (default) sizes the appendix runs smaller than Figure 2's
-(h = 256, batches of 128 from 1024 MNIST images) so all appendix notebooks run in minutes on a CPU; the paper profile
-uses the paper's settings. Switches: `EXACT_GN_PROFILE=quick|paper` and `EXACT_GN_RULE=block|half-coupling`.
+with the other notebooks), draws the panels, and ends with conclusions **computed from the results**. In the quick
+profile (default) the appendix runs have the size of Figure 2's quick MNIST runs (capped at h = 512, batches of 128
+from 1024 training images, 8 epochs), so the plain GN, Adam and SGD runs are Figure 2's own and all appendix notebooks
+run in minutes on a CPU; the paper profile uses the paper's settings. Switches: `EXACT_GN_PROFILE=quick|paper` and
+`EXACT_GN_RULE=block|half-coupling`.
 """
 
 # (stem, notebook title, intro, [(spec variable, variable suffix, section heading, section narrative)])
@@ -33,10 +34,13 @@ the dotted line marks the switch. The last row is the loss change of each batch 
 would, or stall while each GN step still overfits its batch? After switching to Adam, does training recover?
 """),
     ]),
-    ('11-appendix-gn-init-and-learning-rate', 'Appendix · GN init scale and learning rate', r"""
-Two sweeps that ask whether GN's poor generalization is an artefact of a hyperparameter: the scale of the initial
-weights (a smaller init keeps the network closer to linear for longer) and GN's learning rate (the step realizes
-$-\text{lr}\cdot L\cdot T$ in function space, so a smaller rate takes smaller function-space steps).
+    ('11-appendix-gn-hyperparameters-and-regularization', 'Appendix · GN hyperparameters and regularization', r"""
+Can a hyperparameter or a regularizer rescue GN's generalization? Two sweeps first: the scale of the initial weights
+(a smaller init keeps the network closer to linear for longer) and GN's learning rate (the step realizes
+$-\text{lr}\cdot L\cdot T$ in function space, so a smaller rate takes smaller function-space steps). Then regularization:
+the usual one, weight decay on the parameters, and regularizing the step itself: GN's right inverse
+$A^+ = A^\top (A A^\top)^+$ can be truncated more coarsely (rtol), damped ($(A A^\top + \lambda I)^{-1}$, Tikhonov), or
+perturbed with noise on the solved coefficients every step.
 """, [
         ('appendixInitStd', 'Init', 'GN with init std 1e-2, 1e-3, 1e-6', r"""
 **Setting.** GN on mini-batch MNIST with the trained weights $W$ initialized at std $10^{-2}$, $10^{-3}$ (the default)
@@ -46,12 +50,6 @@ and $10^{-6}$, and Adam at the default init. **What to look for.** Whether any i
 **Setting.** GN with learning rates $10^{-1}$ (Figure 2's), $10^{-3}$ and $10^{-4}$, and Adam. **What to look for.**
 Whether smaller GN steps generalize better, or only train slower.
 """),
-    ]),
-    ('12-appendix-regularized-gn', 'Appendix · Regularized GN: weight decay and the pseudo-inverse', r"""
-Can regularization rescue GN? First the usual one, weight decay on the parameters; then regularizing the step
-itself: GN's right inverse $A^+ = A^\top (A A^\top)^+$ can be truncated more coarsely (rtol), damped
-($(A A^\top + \lambda I)^{-1}$, Tikhonov), or perturbed with noise on the solved coefficients every step.
-""", [
         ('appendixWeightDecay', 'Wd', 'GN with weight decay vs GN vs Adam', r"""
 **Setting.** GN without and with weight decay ($\theta \leftarrow \theta - \text{lr}\,(d\theta + \text{wd}\,\theta)$),
 and Adam without weight decay, mini-batch MNIST. PAPER.md gives no weight-decay value; the one used is stated below.
@@ -62,7 +60,7 @@ in the paper) and Adam for reference. PAPER.md names the three regularizations b
 are stated below. **What to look for.** Whether any regularized step ends with a test loss as low as Adam's.
 """),
     ]),
-    ('13-appendix-weights-cka-test-accuracy', 'Appendix · Weights, representations and test accuracy', r"""
+    ('12-appendix-weights-cka-test-accuracy', 'Appendix · Weights, representations and test accuracy', r"""
 Three looks at the mini-batch runs of Figure 2 (loaded from the cache when notebook 02 ran): how far each
 optimizer moves the weights of every half-coupling, how much the representation after every half-coupling changes
 (CKA to init, for all 6 CIFAR-10 blocks and both MNIST blocks), and the test accuracy with the generalization gap.
@@ -82,7 +80,7 @@ Adam's and SGD's in *every* block, not just the first, middle and last ones of F
 **What to look for.** GN's final test accuracy against Adam's and SGD's, and whether it stops improving early.
 """),
     ]),
-    ('14-appendix-update-rules', 'Appendix (beyond the paper) · Corrected vs paper-era GN update rule', r"""
+    ('13-appendix-update-rules', 'Appendix (beyond the paper) · Corrected vs paper-era GN update rule', r"""
 The paper-era code most likely solved each half-coupling as its own layer; the corrected block rule accounts for
 the change $f$'s update causes in $g$'s input: $d\Theta_g = A_2^+ (t_2 - J_g(Y_1)\,A_1 d\Theta_f)$. The two agree
 near init (weights $\sim 10^{-3}$, $J_g \approx 0$) and drift apart as the weights grow. This notebook measures the drift

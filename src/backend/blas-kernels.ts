@@ -1,8 +1,9 @@
 /**
  * Elementwise and layout kernels of the `blas` backend that replace the tfjs `cpu` ones on the
- * shapes the GN step and the optimizers use (n x h float32 tensors): tight typed-array loops instead
- * of the cpu backend's generic per-element index arithmetic. Any other dtype or shape goes to the cpu
- * kernel unchanged, so results are identical (same float32 operations in the same order).
+ * shapes the GN step and the optimizers use (n x h float32 tensors): the addon's vectorized C loops
+ * when built with them, else tight branch-free typed-array loops, instead of the cpu backend's
+ * generic per-element index arithmetic. Any other dtype or shape goes to the cpu kernel unchanged, and
+ * results are bit-identical to the cpu kernels (same correctly rounded float32 operations).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -32,6 +33,30 @@ interface BinaryLoops {
   scalarA(s: number, b: Float32Array, out: Float32Array): void;
   rowsB(a: Float32Array, b: Float32Array, out: Float32Array): void;
   rowsA(a: Float32Array, b: Float32Array, out: Float32Array): void;
+}
+
+/** The addon's vectorized elementwise loops (see native/src/addon.c), when built. */
+export interface NativeElementwise {
+  binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, m: number): void;
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+}
+
+/** The JS loops of an operation, or the same through the addon (operation code `op`). */
+function nativeLoops(nat: NativeElementwise, op: number): BinaryLoops {
+  const scalar = new Float32Array(1);
+  return {
+    same: (a, b, o) => nat.binary(op, 0, a, b, o, 0),
+    scalarB: (a, s, o) => {
+      scalar[0] = s;
+      nat.binary(op, 1, a, scalar, o, 0);
+    },
+    scalarA: (s, b, o) => {
+      scalar[0] = s;
+      nat.binary(op, 2, scalar, b, o, 0);
+    },
+    rowsB: (a, b, o) => nat.binary(op, 3, a, b, o, b.length),
+    rowsA: (a, b, o) => nat.binary(op, 4, a, b, o, a.length),
+  };
 }
 
 /** A float32 binary kernel over {@link BinaryLoops}; every other case goes to the cpu kernel. */
@@ -250,22 +275,25 @@ function sumKernel(cpu: CpuKernel): tf.KernelFunc {
  * @example
  * const overrides = elementwiseKernels((name) => tf.getKernel(name, 'cpu')!.kernelFunc);
  */
-export function elementwiseKernels(cpu: CpuKernel): Record<string, tf.KernelFunc> {
+export function elementwiseKernels(cpu: CpuKernel, nat: NativeElementwise | null = null): Record<string, tf.KernelFunc> {
+  const loops = (js: BinaryLoops, op: number): BinaryLoops => (nat ? nativeLoops(nat, op) : js);
+  const unary = (op: number, js: (x: Float32Array, o: Float32Array, attrs: tf.NamedAttrMap) => void) =>
+    nat ? (x: Float32Array, o: Float32Array, attrs: tf.NamedAttrMap) => nat.unary(op, x, o, (attrs as { alpha?: number }).alpha ?? 0) : js;
   return {
-    [tf.Add]: binaryKernel(tf.Add, cpu, ADD),
-    [tf.Sub]: binaryKernel(tf.Sub, cpu, SUB),
-    [tf.Multiply]: binaryKernel(tf.Multiply, cpu, MUL),
-    [tf.RealDiv]: binaryKernel(tf.RealDiv, cpu, DIV),
+    [tf.Add]: binaryKernel(tf.Add, cpu, loops(ADD, 0)),
+    [tf.Sub]: binaryKernel(tf.Sub, cpu, loops(SUB, 1)),
+    [tf.Multiply]: binaryKernel(tf.Multiply, cpu, loops(MUL, 2)),
+    [tf.RealDiv]: binaryKernel(tf.RealDiv, cpu, loops(DIV, 3)),
     // Branch-free loops (random signs make branches mispredict: 4x slower); the rare special values
     // get a predictable fix-up so the results stay those of the cpu kernels bit for bit.
-    [tf.Relu]: unaryKernel(tf.Relu, cpu, (x, o) => {
+    [tf.Relu]: unaryKernel(tf.Relu, cpu, unary(0, (x, o) => {
       for (let i = 0; i < o.length; i++) {
         const v = x[i]!;
         o[i] = v * +(v > 0) + 0; // max(0, v): NaN stays NaN, -0 becomes +0
         if (v === -Infinity) o[i] = 0;
       }
-    }),
-    [tf.Step]: unaryKernel(tf.Step, cpu, (x, o, attrs) => {
+    })),
+    [tf.Step]: unaryKernel(tf.Step, cpu, unary(1, (x, o, attrs) => {
       const alpha = (attrs as { alpha?: number }).alpha ?? 0;
       if (alpha === 0) {
         for (let i = 0; i < o.length; i++) {
@@ -279,13 +307,13 @@ export function elementwiseKernels(cpu: CpuKernel): Record<string, tf.KernelFunc
           o[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
         }
       }
-    }),
-    [tf.Square]: unaryKernel(tf.Square, cpu, (x, o) => {
+    })),
+    [tf.Square]: unaryKernel(tf.Square, cpu, unary(2, (x, o) => {
       for (let i = 0; i < o.length; i++) o[i] = x[i]! * x[i]!;
-    }),
-    [tf.Sqrt]: unaryKernel(tf.Sqrt, cpu, (x, o) => {
+    })),
+    [tf.Sqrt]: unaryKernel(tf.Sqrt, cpu, unary(3, (x, o) => {
       for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x[i]!);
-    }),
+    })),
     [tf.Transpose]: transposeKernel(cpu),
     [tf.Slice]: sliceKernel(cpu),
     [tf.Sum]: sumKernel(cpu),

@@ -33,6 +33,9 @@ export interface BlasAddon {
   getNumThreads(): number;
   setNumThreads(threads: number): void;
   config(): string;
+  /** Vectorized float32 elementwise loops (see NativeElementwise); absent in builds before them. */
+  binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, m: number): void;
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
 }
 
 const ADDON_FILE = 'exact_gn_blas.node';
@@ -230,7 +233,7 @@ function registerBlas(): void {
   const overrides: Record<string, tf.KernelFunc> = {
     [tf.BatchMatMul]: batchMatMul as tf.KernelFunc,
     [tf._FusedMatMul]: fusedMatMul as tf.KernelFunc,
-    ...elementwiseKernels(cpuKernel),
+    ...elementwiseKernels(cpuKernel, typeof addon!.binary === 'function' ? addon! : null),
   };
   for (const cfg of tf.getKernelsForBackend('cpu')) {
     tf.registerKernel({ ...cfg, backendName: 'blas', kernelFunc: overrides[cfg.kernelName] ?? cfg.kernelFunc });

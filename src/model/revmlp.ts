@@ -319,6 +319,19 @@ export function paramJvp(S: tf.Tensor2D, d: HalfParams): tf.Tensor2D {
 
 /** Reverse pass over a forward trace (see RevMLP.vjp); call inside a tidy. */
 export function traceVjp(model: RevMLP, tr: ForwardTrace, gz: tf.Tensor2D, params: Params): { grads: Params; gx: tf.Tensor2D } {
+  const { grads, g1, g2 } = vjpLoop(model, tr, gz, params, true);
+  return { grads, gx: tf.concat([g1, g2], 1) as tf.Tensor2D };
+}
+
+/**
+ * Like {@link traceVjp} but only the parameter cotangents: the input cotangent of the first block's f
+ * (two n x h products) is skipped. Call inside a tidy.
+ */
+export function traceParamVjp(model: RevMLP, tr: ForwardTrace, gz: tf.Tensor2D, params: Params): Params {
+  return vjpLoop(model, tr, gz, params, false).grads;
+}
+
+function vjpLoop(model: RevMLP, tr: ForwardTrace, gz: tf.Tensor2D, params: Params, inputGrad: boolean): { grads: Params; g1: tf.Tensor2D; g2: tf.Tensor2D } {
   const half = model.config.inputDim / 2;
   let g1 = tf.slice(gz, [0, 0], [-1, half]) as tf.Tensor2D;
   let g2 = tf.slice(gz, [0, half], [-1, half]) as tf.Tensor2D;
@@ -332,12 +345,11 @@ export function traceVjp(model: RevMLP, tr: ForwardTrace, gz: tf.Tensor2D, param
     const gy1 = tf.add(g1, halfVjpInput(fx.g, pr.g, b.Pg, g2)) as tf.Tensor2D;
     // y1 = x1 + f(x2)
     const gf = paramVjp(b.Sf, gy1, !!pr.f.b);
-    const gx2 = tf.add(g2, halfVjpInput(fx.f, pr.f, b.Pf, gy1)) as tf.Tensor2D;
     grads[l] = { f: gf, g: gg };
+    if (l > 0 || inputGrad) g2 = tf.add(g2, halfVjpInput(fx.f, pr.f, b.Pf, gy1)) as tf.Tensor2D;
     g1 = gy1;
-    g2 = gx2;
   }
-  return { grads, gx: tf.concat([g1, g2], 1) as tf.Tensor2D };
+  return { grads, g1, g2 };
 }
 
 /** Cotangent on a half-coupling's input: ((g W) * s'(P)) V, with explicit transposes. */

@@ -65,6 +65,8 @@ export interface PlotlyAxis {
   showgrid?: boolean;
   zeroline?: boolean;
   tickformat?: string;
+  /** Step between ticks (e.g. 1 for integer positions). */
+  dtick?: number;
   exponentformat?: 'none' | 'e' | 'E' | 'power' | 'SI' | 'B';
   automargin?: boolean;
 }

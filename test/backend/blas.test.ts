@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { tf, useBackend, BACKEND_NAMES } from '../../src/backend/index.js';
 import { blasAddon, blasAddonError, blasLinalg } from '../../src/backend/blas.js';
 import { BufferPool } from '../../src/backend/blas-pool.js';
+import { elementwiseKernels, type NativeElementwise } from '../../src/backend/blas-kernels.js';
 import { cholesky, choleskySolve, gramPinvSolve, symEig, symEigvals, type GramPinvOptions } from '../../src/linalg/index.js';
 import { setNativeLinalg, nativeLinalg } from '../../src/linalg/native.js';
 import { gnUpdate } from '../../src/gn/step.js';
-import { disposeParams, forEachParam } from '../../src/model/revmlp.js';
+import { disposeParams, forEachParam, traceParamVjp, traceVjp } from '../../src/model/revmlp.js';
 import { Rng } from '../../src/util/rng.js';
 import { gramOf, matmul, randn, randomSymmetric, transposed } from '../linalg/helpers.js';
 import { randomBatch, relErr, tinyModel } from '../helpers/nets.js';
@@ -187,6 +188,45 @@ test('the rewritten elementwise kernels give exactly the cpu backend values', { 
   });
 });
 
+test('the JS and the native elementwise loops both give exactly the cpu kernels values', async () => {
+  await useBackend('cpu');
+  const backend = tf.backend();
+  const cpu = (name: string): tf.KernelFunc => tf.getKernel(name, 'cpu')!.kernelFunc;
+  const rng = new Rng(9);
+  const [r, c] = [9, 70];
+  const a = f32(rng, r * c);
+  const b = f32(rng, r * c);
+  a.set([NaN, -0, 0, -Infinity, Infinity, 1e-40], 3);
+  const infos = {
+    A: backend.write(a, [r, c], 'float32'),
+    B: backend.write(b, [r, c], 'float32'),
+    R: backend.write(f32(rng, c), [c], 'float32'),
+    S: backend.write(Float32Array.of(0.7), [], 'float32'),
+  };
+  const t = (k: keyof typeof infos, shape: number[]): tf.TensorInfo => ({ dataId: infos[k], shape, dtype: 'float32' });
+  const A = t('A', [r, c]);
+  const B = t('B', [r, c]);
+  const R = t('R', [c]);
+  const S = t('S', []);
+  const calls: [string, tf.NamedTensorInfoMap, tf.NamedAttrMap][] = [];
+  for (const op of [tf.Add, tf.Sub, tf.Multiply, tf.RealDiv]) {
+    for (const [x, y] of [[A, B], [A, R], [R, A], [A, S], [S, A]] as const) calls.push([op, { a: x, b: y }, {}]);
+  }
+  calls.push([tf.Relu, { x: A }, {}], [tf.Step, { x: A }, { alpha: 0 }], [tf.Step, { x: A }, { alpha: 0.3 }], [tf.Square, { x: A }, {}], [tf.Sqrt, { x: B }, {}]);
+  const read = (info: tf.TensorInfo): Float32Array => Float32Array.from(backend.readSync(info.dataId) as Float32Array);
+  const variants: [string, NativeElementwise | null][] = [['js', null]];
+  if (addon) variants.push(['native', addon]);
+  for (const [label, nat] of variants) {
+    const ours = elementwiseKernels(cpu, nat);
+    for (const [name, inputs, attrs] of calls) {
+      const want = read(cpu(name)({ inputs, backend, attrs }) as tf.TensorInfo);
+      const got = read(ours[name]!({ inputs, backend, attrs }) as tf.TensorInfo);
+      assert.equal(got.length, want.length);
+      for (let i = 0; i < got.length; i++) assert.ok(Object.is(got[i], want[i]), `${label} ${name} [${i}]: ${got[i]} vs ${want[i]}`);
+    }
+  }
+});
+
 test('recycled buffers never change data a slice view or a dataSync result still holds', { skip: SKIP }, async () => {
   await useBackend('blas');
   const rng = new Rng(5);
@@ -311,4 +351,24 @@ test('GN exactness on blas: each block realizes T when every A has full row rank
     assert.ok(relErr(u, cpuRebuild!.update[i]!) < 1e-3, `blas vs cpu tensor ${i}: ${relErr(u, cpuRebuild!.update[i]!)}`);
     assert.ok(relErr(blasKeep!.update[i]!, u) < 1e-3, `kept vs rebuilt features, tensor ${i}`);
   });
+});
+
+test('traceParamVjp gives the same parameter cotangents as traceVjp (it only skips the input cotangent)', async () => {
+  await useBackend('cpu');
+  const cfg = { inputDim: 12, hidden: 20, blocks: 3, classes: 3, seed: 4 };
+  const model = tinyModel(cfg, 0.3, 0.1);
+  const { x } = randomBatch(5, cfg.inputDim, cfg.classes, 3);
+  const [full, part] = tf.tidy(() => {
+    const tr = model.forwardTrace(x);
+    const gz = tf.tensor2d(new Rng(8).normalArray(5 * cfg.inputDim, 1), [5, cfg.inputDim]);
+    const a: Float32Array[] = [];
+    const b: Float32Array[] = [];
+    forEachParam(traceVjp(model, tr, gz, model.params).grads, (_n, t) => a.push(Float32Array.from(t.dataSync() as Float32Array)));
+    forEachParam(traceParamVjp(model, tr, gz, model.params), (_n, t) => b.push(Float32Array.from(t.dataSync() as Float32Array)));
+    return [a, b];
+  });
+  assert.equal(full.length, part.length);
+  full.forEach((g, i) => assert.deepEqual(part[i], g));
+  model.dispose();
+  x.dispose();
 });

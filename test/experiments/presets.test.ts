@@ -4,6 +4,7 @@ import { ConfigError } from '../../src/util/errors.js';
 import { validateConfig } from '../../src/experiments/config.js';
 import { runKey } from '../../src/experiments/key.js';
 import { cifar10Available, fallback, FALLBACK_NOTE, listPresets, PAPER_LR, preset, presetOrFallback } from '../../src/experiments/presets.js';
+import { QUICK } from '../../src/experiments/presets.js';
 
 const NAMES = listPresets().map((p) => p.name);
 
@@ -108,7 +109,7 @@ test('seed and rule options; the rule does not change Adam/SGD runs', () => {
   assert.equal(o.optimizer.lr, 1e-3);
   assert.equal(o.optimizer.name, 'gn');
   assert.equal(o.model.initStd, 1e-6);
-  assert.equal(o.model.hidden, 1024);
+  assert.equal(o.model.hidden, QUICK.mnist.hidden);
 });
 
 test('unknown preset, profile or rule is a ConfigError', () => {

@@ -12,12 +12,13 @@ import type { RunResult } from '../../src/experiments/runner.js';
 import { RevMLP, type Params } from '../../src/model/revmlp.js';
 import { figureFromRows, type ResultRow } from '../../src/plots/rows.js';
 import {
-  ALL_FIGURES, APPENDIX_FIGURES, APPENDIX_QUICK, GN_LRS, GN_WEIGHT_DECAYS, INIT_STDS, MAIN_FIGURES, PAPER_LONGER_EPOCHS, PINV_LEVELS, fig2, figureById, figureOptions,
+  ALL_FIGURES, APPENDIX_FIGURES, APPENDIX_QUICK_CAP, GN_LRS, LONGER_FACTOR, appendixEpochs, longerEpochs, GN_WEIGHT_DECAYS, INIT_STDS, MAIN_FIGURES, PAPER_LONGER_EPOCHS, PINV_LEVELS, fig2, figureById, figureOptions,
   appendixCkaBlocks, appendixGnLr, appendixInitStd, appendixLongerTraining, appendixPinv, appendixSwitching, appendixTestAccuracy, appendixUpdateRules,
   appendixWeightDecay, appendixWeights, withVerticalMarker, wrappedFigure,
   type FigureOptions, type FigureRuns, type FigureSpec, type LabeledRow, type RunRef,
 } from '../../src/report/index.js';
-import { sci, sweepLabel } from '../../src/report/figures/appendix-shared.js';
+import { capOverrides, sci, sweepLabel } from '../../src/report/figures/appendix-shared.js';
+import { deepMerge, preset } from '../../src/experiments/presets.js';
 import { halfIndex, halfName } from '../../src/report/figures/appendix-checkpoints.js';
 import { finalCka } from '../../src/report/figures/appendix-cka.js';
 import { relativeDifference, weightRms } from '../../src/report/figures/appendix-rules.js';
@@ -64,22 +65,45 @@ for (const [name, o] of PROFILES) {
   });
 }
 
-test('quick appendix runs use the appendix size; the checkpoint analyses reuse Figure 2\'s runs exactly', () => {
+test('quick appendix runs stay under the appendix cap; the checkpoint analyses reuse Figure 2\'s runs exactly', () => {
   const own = [appendixLongerTraining, appendixSwitching, appendixInitStd, appendixGnLr, appendixWeightDecay, appendixPinv, appendixUpdateRules];
+  const cap = APPENDIX_QUICK_CAP;
   for (const spec of own) {
     for (const c of resolved(spec.runs(QUICK))) {
-      assert.equal(c.model.hidden, APPENDIX_QUICK.hidden, spec.id);
-      assert.deepEqual(c.batch, { mode: 'mini', size: APPENDIX_QUICK.batch }, spec.id);
-      assert.equal(c.dataset.limitTrain, APPENDIX_QUICK.limitTrain, spec.id);
-      assert.equal(c.dataset.limitTest, APPENDIX_QUICK.limitTest, spec.id);
-      assert.ok(c.batch.mode === 'mini' && c.batch.size <= c.model.hidden! + 1, 'the ReLU blocks keep n <= h + 1');
-      assert.match(c.label ?? '', /appendix size/);
+      assert.ok(c.model.hidden !== null && c.model.hidden <= cap.hidden, spec.id);
+      assert.ok(c.batch.mode === 'mini' && c.batch.size <= cap.batch && c.batch.size <= c.model.hidden! + 1, `${spec.id}: the ReLU blocks keep n <= h + 1`);
+      assert.ok(c.dataset.limitTrain !== undefined && c.dataset.limitTrain <= cap.limitTrain, spec.id);
+      assert.ok(c.dataset.limitTest !== undefined && c.dataset.limitTest <= cap.limitTest, spec.id);
+      assert.ok(c.epochs <= (spec === appendixLongerTraining ? LONGER_FACTOR : 1) * cap.epochs, spec.id);
     }
   }
+  // While Figure 2's quick MNIST runs fit under the cap, the plain appendix runs are Figure 2's own.
+  const fig2Mnist = fig2.runs(QUICK).filter((r) => r.dataset === 'MNIST');
+  const fits = resolved(fig2Mnist).every((c) => c.model.hidden! <= cap.hidden && c.dataset.limitTrain! <= cap.limitTrain && c.dataset.limitTest! <= cap.limitTest && c.epochs <= cap.epochs);
+  const fig2Keys = new Set(resolved(fig2Mnist).map((c) => runKey(c)));
+  const plain = resolved(appendixInitStd.runs(QUICK)).filter((c) => c.model.initStd === 1e-3 || c.optimizer.name === 'adam');
+  assert.equal(plain.length, 2);
+  for (const c of plain) assert.equal(fig2Keys.has(runKey(c)), fits);
   for (const o of [QUICK, PAPER]) {
     const keys = (spec: FigureSpec) => resolved(spec.runs(o)).map((c) => runKey(c));
     for (const spec of [appendixWeights, appendixCkaBlocks, appendixTestAccuracy]) assert.deepEqual(keys(spec), keys(fig2), spec.id);
   }
+});
+
+test('the cap cuts an oversized config to the cap and leaves one that fits alone', () => {
+  const big = preset('minibatch-mnist-gn', { profile: 'paper' });
+  const { overrides, capped } = capOverrides(big);
+  assert.equal(capped, true);
+  const cut = validateConfig(deepMerge(big, overrides));
+  assert.equal(cut.model.hidden, APPENDIX_QUICK_CAP.hidden);
+  assert.deepEqual(cut.batch, { mode: 'mini', size: APPENDIX_QUICK_CAP.batch });
+  assert.equal(cut.dataset.limitTrain, APPENDIX_QUICK_CAP.limitTrain);
+  assert.equal(cut.dataset.limitTest, APPENDIX_QUICK_CAP.limitTest);
+  const small = preset('minibatch-mnist-gn', { profile: 'quick', overrides: { model: { hidden: 64 }, batch: { mode: 'mini', size: 32 }, dataset: { limitTrain: 256, limitTest: 100 } } });
+  assert.deepEqual(capOverrides(small), { overrides: {}, capped: false });
+  assert.equal(appendixEpochs(PAPER), 100);
+  assert.equal(longerEpochs(PAPER), PAPER_LONGER_EPOCHS);
+  assert.equal(longerEpochs(QUICK), LONGER_FACTOR * appendixEpochs(QUICK));
 });
 
 test('runs that must be shared have one run key; variants do not', () => {
@@ -127,11 +151,11 @@ test('sweep knobs: init stds, GN learning rates, weight decays and pseudo-invers
 });
 
 test('longer training, switching and update-rule runs have the intended epochs, switch and rules', () => {
-  for (const [o, epochs] of [[QUICK, APPENDIX_QUICK.longerEpochs], [PAPER, PAPER_LONGER_EPOCHS]] as const) {
+  for (const [o, epochs] of [[QUICK, LONGER_FACTOR * appendixEpochs(QUICK)], [PAPER, PAPER_LONGER_EPOCHS]] as const) {
     const cs = resolved(appendixLongerTraining.runs(o));
     assert.deepEqual(cs.map((c) => c.optimizer.name).sort(), ['adam', 'gn', 'sgd'].flatMap((n) => o.seeds.map(() => n)).sort());
     assert.ok(cs.every((c) => c.epochs === epochs));
-    assert.ok(epochs > (o.profile === 'quick' ? APPENDIX_QUICK.epochs : 100));
+    assert.ok(epochs > appendixEpochs(o));
     const sw = resolved(appendixSwitching.runs(o)).filter((c) => c.switchAt);
     const pairs = sw.map((c) => `${c.optimizer.name}->${c.switchAt!.optimizer.name}`);
     assert.ok(pairs.includes('adam->gn') && pairs.includes('gn->adam'));
@@ -235,7 +259,7 @@ test('switching: the marker sits at the switch in every subplot, and the verdict
   };
   const runs = synth(appendixSwitching, QUICK, curve(true));
   const [drawn] = appendixSwitching.draw(runs, []);
-  const at = APPENDIX_QUICK.epochs / 2;
+  const at = Math.floor(appendixEpochs(QUICK) / 2);
   const axes = Object.keys(drawn!.figure.layout).filter((k) => /^xaxis\d*$/.test(k));
   assert.equal(axes.length, 4, 'four rows of panels, one dataset');
   assert.equal(drawn!.figure.layout.shapes?.length, axes.length);
@@ -259,6 +283,7 @@ test('weights, CKA and update-rule findings read hand-made analysis rows', () =>
     }
   }
   checkDrawn(appendixWeights, runs, wRows);
+  assert.equal(appendixWeights.draw(runs, wRows)[0]!.figure.layout.xaxis?.dtick, 1, 'half-coupling positions tick at integers');
   assert.deepEqual(verdicts(appendixWeights, runs, wRows), [true, true]);
   const moved = wRows.map((r) => (r.optimizer_label === 'gn' && r.epoch === 8 && r.half_index === 3 ? { ...r, weight_cos_init: 0.2 } : r));
   assert.deepEqual(verdicts(appendixWeights, runs, moved), [false, false]);

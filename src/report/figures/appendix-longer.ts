@@ -4,21 +4,12 @@
  */
 import { figureFromRows } from '../../plots/rows.js';
 import type { OptimizerName } from '../../optim/optimizers.js';
-import { commonSettings, derivedSettings, gnLabel, type FigureOptions, type FigureRuns, type FigureSpec, type Finding, type RunRef } from '../figure.js';
+import { commonSettings, derivedSettings, gnLabel, type FigureRuns, type FigureSpec, type Finding, type RunRef } from '../figure.js';
 import {
-  APPENDIX_QUICK, PAPER_LONGER_EPOCHS, appendixDeviations, appendixRun, curveLabels, epochMeanAt, evalAt, finalEval, lastEvalEpoch, lossRows, num4, pctChange, withVerticalMarker,
+  appendixDeviations, appendixEpochs, appendixRun, curveLabels, longerEpochs, epochMeanAt, evalAt, finalEval, lastEvalEpoch, lossRows, num4, pctChange, withVerticalMarker,
 } from './appendix-shared.js';
 
 const OPTIMIZERS: readonly OptimizerName[] = ['gn', 'adam', 'sgd'];
-
-function longerEpochs(o: FigureOptions): number {
-  return o.profile === 'quick' ? APPENDIX_QUICK.longerEpochs : PAPER_LONGER_EPOCHS;
-}
-
-/** Epochs of the standard run of this profile (Figure 2's 100, or the appendix quick size). */
-function standardEpochs(o: FigureOptions): number {
-  return o.profile === 'quick' ? APPENDIX_QUICK.epochs : 100;
-}
 
 /** How a curve's seed-mean value changed (%) between the middle and the end of training. */
 function secondHalfChange(runs: FigureRuns, label: string, column: 'test_loss' | 'train_loss'): number {
@@ -52,7 +43,7 @@ export const appendixLongerTraining: FigureSpec = {
     });
     return [{
       name: 'appendix-longer',
-      figure: withVerticalMarker(fig, standardEpochs(o), `standard length (${standardEpochs(o)} epochs)`),
+      figure: withVerticalMarker(fig, appendixEpochs(o), `standard length (${appendixEpochs(o)} epochs)`),
       caption: `Training loss (epoch mean of the pre-update batch losses), test loss and test accuracy over ${longerEpochs(o)} epochs; the dotted line marks the length of the standard runs. Mean ± std over seeds. ${o.profile} profile, seeds ${o.seeds.join(', ')}, GN rule ${o.rule}.`,
     }];
   },
@@ -90,6 +81,6 @@ export const appendixLongerTraining: FigureSpec = {
     ];
   },
   deviations: (o, runs) => appendixDeviations(o, runs, [
-    `the paper does not state how long its longer runs are: this run trains ${longerEpochs(o)} epochs (the standard length here is ${standardEpochs(o)})`,
+    `the paper does not state how long its longer runs are: this run trains ${longerEpochs(o)} epochs (the standard length here is ${appendixEpochs(o)})`,
   ]),
 };

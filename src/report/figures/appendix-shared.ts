@@ -3,33 +3,37 @@
  * for appendix variants of the mini-batch presets, curve labels for sweeps, a wrapped panel grid,
  * a vertical marker for figures, and small measurements on labelled rows.
  *
- * Every appendix run in the quick profile uses {@link APPENDIX_QUICK} (smaller than Figure 2's
- * quick runs) so the ten appendix figures train in a few minutes on two CPU cores. Runs with the
- * same config are shared through the runs cache: the plain GN, Adam and SGD runs are trained once
- * and reused by every appendix figure that compares against them.
+ * In the quick profile an appendix run is the preset's quick run, capped at
+ * {@link APPENDIX_QUICK_CAP} so the ten appendix figures train in a few minutes on two CPU cores.
+ * While Figure 2's quick MNIST runs fit under the cap, the plain GN, Adam and SGD runs of the
+ * appendix are Figure 2's own runs (same config, one run in the cache) and every variant differs
+ * from them only in its knob.
  */
 import type { ExperimentConfig } from '../../experiments/config.js';
 import { deepMerge, type DeepPartial } from '../../experiments/presets.js';
 import type { UpdateRule } from '../../gn/step.js';
 import { linePanel, panelGrid, type NamedSeries } from '../../plots/panels.js';
 import type { ResultRow } from '../../plots/rows.js';
-import type { Figure, PlotlyAnnotation, PlotlyShape } from '../../plots/types.js';
+import type { Figure, PlotlyAnnotation, PlotlyLayout, PlotlyShape } from '../../plots/types.js';
 import { ConfigError, show } from '../../util/errors.js';
 import { commonDeviations, epochMeans, mean, presetRun, type FigureOptions, type FigureRuns, type RunRef } from '../figure.js';
 
 /**
- * Quick-profile size of the appendix runs: mini-batch MNIST with bottleneck h = 256 and batches of
- * 128 (n < h + 1, so the ReLU blocks keep the paper's exact regime), the first 1024 training
- * images (8 steps per epoch) and the first 1000 test images; 8 epochs, 24 for longer training.
+ * Largest quick-profile appendix run: bottleneck h, batch (kept below h + 1, so the ReLU blocks
+ * stay in the paper's exact regime n < h), training and test images, epochs. Presets above a cap
+ * are cut to it (and their label says 'appendix size').
  */
-export const APPENDIX_QUICK = { hidden: 256, batch: 128, limitTrain: 1024, limitTest: 1000, epochs: 8, longerEpochs: 24 } as const;
+export const APPENDIX_QUICK_CAP = { hidden: 512, batch: 128, limitTrain: 1024, limitTest: 1000, epochs: 8 } as const;
+
+/** Quick-profile longer training: this many times the standard appendix epochs. */
+export const LONGER_FACTOR = 3;
 
 /** Paper-profile epochs of the longer-training runs (the paper trains longer than 100; PAPER.md gives no count). */
 export const PAPER_LONGER_EPOCHS = 300;
 
 /** Options of {@link appendixRun}. */
 export interface AppendixRunOptions {
-  /** Epochs (default: APPENDIX_QUICK.epochs in quick, the preset's 100 in paper). */
+  /** Epochs (default: the preset's, at most APPENDIX_QUICK_CAP.epochs in quick). */
   epochs?: number;
   /** Variant fields merged last (e.g. `{ model: { initStd: 1e-6 } }`). */
   overrides?: DeepPartial<ExperimentConfig>;
@@ -40,12 +44,34 @@ export interface AppendixRunOptions {
 }
 
 /**
- * A RunRef for an appendix run: the mini-batch preset `presetName`, scaled to {@link APPENDIX_QUICK}
- * in the quick profile (unchanged in the paper profile), with the variant's overrides. Two calls
- * with the same preset, epochs, overrides and note give the same config, hence one shared run.
+ * The overrides that bring a quick config under {@link APPENDIX_QUICK_CAP} (empty when it fits;
+ * epochs are capped separately, through the preset, so a switch stays at half the epochs).
  *
  * @example
- * const ref = appendixRun('minibatch-mnist-gn', { optimizer: 'init std 1e-6 (gn)', dataset: 'MNIST', tags: { variant: '1e-6' } },
+ * capOverrides(preset('minibatch-mnist-gn', { profile: 'paper' })).overrides; // { model: { hidden: 512 }, dataset: {...}, batch: {...} }
+ */
+export function capOverrides(c: ExperimentConfig): { overrides: DeepPartial<ExperimentConfig>; capped: boolean } {
+  const cap = APPENDIX_QUICK_CAP;
+  const model: DeepPartial<ExperimentConfig['model']> = {};
+  const dataset: DeepPartial<ExperimentConfig['dataset']> = {};
+  const over: DeepPartial<ExperimentConfig> = {};
+  if (c.model.hidden !== null && c.model.hidden > cap.hidden) model.hidden = cap.hidden;
+  if ((c.dataset.limitTrain ?? Infinity) > cap.limitTrain) dataset.limitTrain = cap.limitTrain;
+  if ((c.dataset.limitTest ?? Infinity) > cap.limitTest) dataset.limitTest = cap.limitTest;
+  if (c.batch.mode === 'mini' && c.batch.size > cap.batch) over.batch = { mode: 'mini', size: cap.batch };
+  if (Object.keys(model).length > 0) over.model = model;
+  if (Object.keys(dataset).length > 0) over.dataset = dataset;
+  return { overrides: over, capped: Object.keys(over).length > 0 };
+}
+
+/**
+ * A RunRef for an appendix run: the mini-batch preset `presetName` (capped at
+ * {@link APPENDIX_QUICK_CAP} in the quick profile, unchanged in the paper profile) with the
+ * variant's overrides. Two calls with the same preset, epochs, overrides and note give the same
+ * config, hence one shared run; without overrides and note it is the preset's own run.
+ *
+ * @example
+ * const ref = appendixRun('minibatch-mnist-gn', { optimizer: 'init std 1e-6 (gn)', dataset: 'MNIST' },
  *   figureOptions({ profile: 'quick' }), 42, { overrides: { model: { initStd: 1e-6 } }, note: 'init std 1e-6' });
  */
 export function appendixRun(
@@ -56,18 +82,51 @@ export function appendixRun(
   opts: AppendixRunOptions = {},
 ): RunRef {
   if (!presetName.startsWith('minibatch-')) throw new ConfigError('appendixRun.preset', `appendix runs are mini-batch runs, got preset ${show(presetName)}`);
+  const o = { ...options, rule: opts.rule ?? options.rule };
   const quick = options.profile === 'quick';
-  const size: DeepPartial<ExperimentConfig> = quick
-    ? { model: { hidden: APPENDIX_QUICK.hidden }, batch: { mode: 'mini', size: APPENDIX_QUICK.batch }, dataset: { limitTrain: APPENDIX_QUICK.limitTrain, limitTest: APPENDIX_QUICK.limitTest } }
-    : {};
-  const epochs = opts.epochs ?? (quick ? APPENDIX_QUICK.epochs : undefined);
-  const ref = presetRun(presetName, labels, { ...options, rule: opts.rule ?? options.rule }, seed, {
+  const base = presetRun(presetName, labels, o, seed, opts.epochs !== undefined ? { epochs: opts.epochs } : {}).config;
+  const { overrides: cap, capped } = quick ? capOverrides(base) : { overrides: {}, capped: false };
+  const cutEpochs = quick && opts.epochs === undefined && base.epochs > APPENDIX_QUICK_CAP.epochs;
+  const epochs = opts.epochs ?? (cutEpochs ? APPENDIX_QUICK_CAP.epochs : undefined);
+  const ref = presetRun(presetName, labels, o, seed, {
     ...(epochs !== undefined ? { epochs } : {}),
-    overrides: deepMerge(size, opts.overrides ?? {}),
+    ...(capped || opts.overrides !== undefined ? { overrides: deepMerge(cap, opts.overrides ?? {}) } : {}),
   });
-  const notes = [quick ? 'appendix size' : '', opts.note ?? ''].filter((s) => s !== '');
+  const notes = [capped || cutEpochs ? 'appendix size' : '', opts.note ?? ''].filter((s) => s !== '');
   if (notes.length > 0) ref.config = { ...ref.config, label: `${ref.config.label ?? presetName} [${notes.join(', ')}]` };
   return ref;
+}
+
+/**
+ * Epochs of the standard appendix runs in this profile (the paper's 100; in quick, Figure 2's
+ * quick MNIST epochs, at most APPENDIX_QUICK_CAP.epochs).
+ *
+ * @example
+ * appendixEpochs(figureOptions({ profile: 'paper' })); // 100
+ */
+export function appendixEpochs(options: FigureOptions): number {
+  return appendixRun('minibatch-mnist-gn', { optimizer: 'gn', dataset: 'MNIST' }, options, options.seeds[0]!).config.epochs;
+}
+
+/**
+ * Epochs of the longer-training runs: {@link PAPER_LONGER_EPOCHS} in the paper profile,
+ * {@link LONGER_FACTOR} times the standard appendix epochs in quick.
+ *
+ * @example
+ * longerEpochs(figureOptions({ profile: 'paper' })); // 300
+ */
+export function longerEpochs(options: FigureOptions): number {
+  return options.profile === 'quick' ? LONGER_FACTOR * appendixEpochs(options) : PAPER_LONGER_EPOCHS;
+}
+
+/** What the quick appendix runs are, in one sentence (for deviations). */
+export function appendixSizeNote(options: FigureOptions): string {
+  const c = appendixRun('minibatch-mnist-gn', { optimizer: 'gn', dataset: 'MNIST' }, options, options.seeds[0]!).config;
+  const capped = /appendix size/.test(c.label ?? '');
+  const size = `h = ${c.model.hidden}, batches of ${c.batch.mode === 'mini' ? c.batch.size : c.batch.n} from the first ${c.dataset.limitTrain} training images, test on the first ${c.dataset.limitTest}, ${c.epochs} epochs`;
+  return capped
+    ? `appendix quick size (Figure 2's quick runs cut to the appendix cap): ${size}`
+    : `the quick appendix runs have Figure 2's quick MNIST size (${size}); the plain GN, Adam and SGD runs are Figure 2's own`;
 }
 
 /**
@@ -165,7 +224,7 @@ export function wrappedFigure(rows: readonly ResultRow[], o: WrappedFigureOption
 export function withVerticalMarker(fig: Figure, x: number, text: string): Figure {
   const ids = Object.keys(fig.layout).filter((k) => /^xaxis\d*$/.test(k)).map((k) => k.slice('xaxis'.length)).sort((a, b) => Number(a || 1) - Number(b || 1));
   const shapes: PlotlyShape[] = ids.map((id) => ({
-    type: 'line', xref: `x${id}`, yref: `y${id} domain`, x0: x, x1: x, y0: 0, y1: 1, line: { color: '#555555', width: 1, dash: 'dot' }, layer: 'below',
+    type: 'line', xref: `x${id}`, yref: `y${id} domain`, x0: x, x1: x, y0: 0, y1: 1, line: { color: '#555555', width: 1, dash: 'dot' },
   }));
   const label: PlotlyAnnotation = { text, x, y: 0.98, xref: `x${ids[0] ?? ''}`, yref: `y${ids[0] ?? ''} domain`, showarrow: false, xanchor: 'left', yanchor: 'top', font: { size: 11, color: '#555555' } };
   return { ...fig, layout: { ...fig.layout, shapes: [...(fig.layout.shapes ?? []), ...shapes], annotations: [...(fig.layout.annotations ?? []), label] } };
@@ -217,17 +276,32 @@ export function lossRows(runs: FigureRuns, filter: (r: ResultRow) => boolean = (
 }
 
 /**
- * The deviations of an appendix figure: the common ones, the appendix quick size (when its runs
- * use it), then `extra`.
+ * The deviations of an appendix figure: the common ones, the size of the quick appendix runs
+ * (when its runs are appendix runs), then `extra`.
  *
  * @example
  * appendixDeviations(options, runs, ['weight decay value chosen here: 1e-2']);
  */
 export function appendixDeviations(options: FigureOptions, runs: FigureRuns | undefined, extra: readonly string[] = [], appendixSize = true): string[] {
   const out = commonDeviations(options, runs);
-  if (appendixSize && options.profile === 'quick') {
-    out.push(`appendix quick size: h = ${APPENDIX_QUICK.hidden}, batches of ${APPENDIX_QUICK.batch} from the first ${APPENDIX_QUICK.limitTrain} training images, ` +
-      `test on the first ${APPENDIX_QUICK.limitTest}, ${APPENDIX_QUICK.epochs} epochs (smaller than Figure 2's quick runs, so the appendix trains in minutes)`);
-  }
+  if (appendixSize && options.profile === 'quick') out.push(appendixSizeNote(options));
   return [...out, ...extra];
+}
+
+/**
+ * A copy of `fig` whose x axes tick at every integer (for x values that are positions, such as
+ * half-coupling indices).
+ *
+ * @example
+ * const fig2 = withIntegerTicks(fig);
+ */
+export function withIntegerTicks(fig: Figure): Figure {
+  const layout: PlotlyLayout = { ...fig.layout };
+  for (const k of Object.keys(layout)) {
+    if (/^xaxis\d*$/.test(k)) {
+      const key = k as 'xaxis' | `xaxis${number}`;
+      layout[key] = { ...layout[key], dtick: 1 };
+    }
+  }
+  return { ...fig, layout };
 }

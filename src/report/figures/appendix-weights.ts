@@ -6,7 +6,7 @@
 import { figureFromRows, type ResultRow } from '../../plots/rows.js';
 import { commonSettings, datasetsOf, derivedSettings, gnLabel, type FigureSpec, type Finding } from '../figure.js';
 import { fig2 } from './fig2-minibatch.js';
-import { appendixDeviations, num4 } from './appendix-shared.js';
+import { appendixDeviations, num4, withIntegerTicks } from './appendix-shared.js';
 import { analyzeFigureCheckpoints, halfIndex, halfName } from './appendix-checkpoints.js';
 
 /**
@@ -48,11 +48,11 @@ export const appendixWeights: FigureSpec = {
     const o = runs.options;
     return [{
       name: 'appendix-weights',
-      figure: figureFromRows(finalWeightRows(analysis), {
+      figure: withIntegerTicks(figureFromRows(finalWeightRows(analysis), {
         x: 'half_index', y: ['weight_cos_init', 'weight_norm_ratio'], groupBy: 'optimizer_label', seedKey: 'seed', panelBy: 'dataset', logY: ['weight_norm_ratio'],
         groupOrder: [gnLabel(o.rule), 'adam', 'sgd'], xTitle: 'half-coupling (1 = block 1 f, 2 = block 1 g, ...)',
         yTitles: { weight_cos_init: 'cos(W₀, W_end)', weight_norm_ratio: '|W_end| / |W₀|' }, title: 'Weights at the end of training vs at init', name: 'appendix-weights',
-      }),
+      })),
       caption: `Per trained W (the biases start at 0, so they have no cosine to init), at the last checkpoint: cosine similarity to init and norm ratio. Figure 2's runs, seed ${o.seeds[0]}. ${o.profile} profile, GN rule ${o.rule}.`,
     }];
   },

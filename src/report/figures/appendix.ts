@@ -15,7 +15,9 @@ export {
   appendixLongerTraining, appendixSwitching, appendixInitStd, appendixWeights, appendixCkaBlocks, appendixGnLr, appendixWeightDecay, appendixPinv,
   appendixTestAccuracy, appendixUpdateRules,
 };
-export { APPENDIX_QUICK, PAPER_LONGER_EPOCHS, appendixRun, sweepLabel, withVerticalMarker, wrappedFigure } from './appendix-shared.js';
+export {
+  APPENDIX_QUICK_CAP, LONGER_FACTOR, PAPER_LONGER_EPOCHS, appendixRun, appendixEpochs, longerEpochs, sweepLabel, withVerticalMarker, wrappedFigure,
+} from './appendix-shared.js';
 export { INIT_STDS } from './appendix-init.js';
 export { GN_LRS } from './appendix-lr.js';
 export { GN_WEIGHT_DECAYS } from './appendix-weight-decay.js';
