@@ -12,3 +12,4 @@ export type { GramPinvOptions, GramPinvResult, PinvMethod } from './gram-pinv.js
 export { singularValuesFromGram } from './singular-values.js';
 export { powerIterationMax, inverseIterationMin, spectralRadiusBound } from './extreme-eigs.js';
 export type { PowerIterationOptions } from './extreme-eigs.js';
+export { orthonormalColumns } from './orthonormal.js';

@@ -23,6 +23,7 @@
 import { tf, tidy } from '../backend/index.js';
 import { check } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { orthonormalColumns } from '../linalg/orthonormal.js';
 import { halfVjpInput, type RevMLP } from '../model/revmlp.js';
 import { NTK_OUTPUTS, type NtkOutput } from './probe.js';
 
@@ -138,26 +139,3 @@ function symmetrizeInPlace(a: Float64Array, n: number): void {
   }
 }
 
-/** d x m matrix (row-major, float32) with orthonormal columns: Gram-Schmidt (twice) of a Gaussian. */
-function orthonormalColumns(rng: Rng, d: number, m: number): Float32Array {
-  const cols: Float64Array[] = [];
-  for (let j = 0; j < m; j++) {
-    const v = new Float64Array(d);
-    for (let i = 0; i < d; i++) v[i] = rng.normal();
-    for (let pass = 0; pass < 2; pass++) {
-      for (const q of cols) {
-        let dot = 0;
-        for (let i = 0; i < d; i++) dot += q[i]! * v[i]!;
-        for (let i = 0; i < d; i++) v[i] = v[i]! - dot * q[i]!;
-      }
-    }
-    let norm = 0;
-    for (let i = 0; i < d; i++) norm += v[i]! * v[i]!;
-    norm = Math.sqrt(norm);
-    for (let i = 0; i < d; i++) v[i] = v[i]! / norm;
-    cols.push(v);
-  }
-  const out = new Float32Array(d * m);
-  for (let j = 0; j < m; j++) for (let i = 0; i < d; i++) out[i * m + j] = cols[j]![i]!;
-  return out;
-}

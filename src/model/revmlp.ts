@@ -13,6 +13,7 @@
 import { tf, tidy } from '../backend/index.js';
 import { matMulT } from '../backend/blas.js';
 import { Rng } from '../util/rng.js';
+import { orthonormalColumns } from '../linalg/orthonormal.js';
 import { ConfigError } from '../util/errors.js';
 import { blockActivation, featureWidth, modelConfig, type Activation, type RevMLPConfig, type RevMLPConfigInput } from './config.js';
 
@@ -451,31 +452,6 @@ export function initHostTensors(cfg: RevMLPConfig): HostTensors {
   return out;
 }
 
-/** Q factor (d x k, row-major) of a Gaussian matrix, by modified Gram-Schmidt in float64. */
-function orthonormalColumns(rng: Rng, d: number, k: number): Float32Array {
-  const cols: Float64Array[] = [];
-  const g = new Float64Array(d * k);
-  for (let i = 0; i < d * k; i++) g[i] = rng.normal();
-  for (let j = 0; j < k; j++) {
-    const v = new Float64Array(d);
-    for (let i = 0; i < d; i++) v[i] = g[i * k + j]!;
-    for (let pass = 0; pass < 2; pass++) {
-      for (const q of cols) {
-        let dot = 0;
-        for (let i = 0; i < d; i++) dot += q[i]! * v[i]!;
-        for (let i = 0; i < d; i++) v[i] = v[i]! - dot * q[i]!;
-      }
-    }
-    let norm = 0;
-    for (let i = 0; i < d; i++) norm += v[i]! * v[i]!;
-    norm = Math.sqrt(norm);
-    for (let i = 0; i < d; i++) v[i] = v[i]! / norm;
-    cols.push(v);
-  }
-  const out = new Float32Array(d * k);
-  for (let j = 0; j < k; j++) for (let i = 0; i < d; i++) out[i * k + j] = cols[j]![i]!;
-  return out;
-}
 
 /** A copy of `p` that keeps block `l` and zeroes every other block (an update restricted to one block). */
 export function restrictToBlock(p: Params, l: number): Params {

@@ -12,7 +12,7 @@ import type { RunResult } from '../../src/experiments/runner.js';
 import { RevMLP, type Params } from '../../src/model/revmlp.js';
 import { figureFromRows, type ResultRow } from '../../src/plots/rows.js';
 import {
-  ALL_FIGURES, APPENDIX_FIGURES, APPENDIX_QUICK_CAP, GN_LRS, LONGER_FACTOR, appendixEpochs, longerEpochs, GN_WEIGHT_DECAYS, INIT_STDS, MAIN_FIGURES, PAPER_LONGER_EPOCHS, PINV_LEVELS, fig2, figureById, figureOptions,
+  ALL_FIGURES, APPENDIX_FIGURES, APPENDIX_QUICK_CAP, GN_LRS, LONGER_FACTOR, appendixEpochs, longerEpochs, GN_WEIGHT_DECAYS, INIT_STDS, MAIN_FIGURES, PAPER_LONGER_EPOCHS, PINV_LEVELS, fig2, fig4, figureById, figureOptions,
   appendixCkaBlocks, appendixGnLr, appendixInitStd, appendixLongerTraining, appendixPinv, appendixSwitching, appendixTestAccuracy, appendixUpdateRules,
   appendixWeightDecay, appendixWeights, withVerticalMarker, wrappedFigure,
   type FigureOptions, type FigureRuns, type FigureSpec, type LabeledRow, type RunRef,
@@ -88,6 +88,11 @@ test('quick appendix runs stay under the appendix cap; the checkpoint analyses r
     const keys = (spec: FigureSpec) => resolved(spec.runs(o)).map((c) => runKey(c));
     for (const spec of [appendixWeights, appendixCkaBlocks, appendixTestAccuracy]) assert.deepEqual(keys(spec), keys(fig2), spec.id);
   }
+  // The two update-rule runs are Figure 4's GN runs (both rules) whenever no cap applies (always in the paper profile).
+  const fig4Keys = new Set(resolved(fig4.runs(PAPER)).map((c) => runKey(c)));
+  const ruleRuns = resolved(appendixUpdateRules.runs(PAPER)).filter((c) => c.seed === PAPER.seeds[0]);
+  assert.equal(ruleRuns.length, 2);
+  for (const c of ruleRuns) assert.ok(fig4Keys.has(runKey(c)));
 });
 
 test('the cap cuts an oversized config to the cap and leaves one that fits alone', () => {
