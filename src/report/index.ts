@@ -4,3 +4,4 @@ export * from './figures/appendix.js';
 export * from './catalog.js';
 export * from './verify.js';
 export * from './reproduce.js';
+export * from './results-csv.js';

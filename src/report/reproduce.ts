@@ -12,6 +12,7 @@ import { ConfigError, show } from '../util/errors.js';
 import { figureOptions, reproduceFigure, type FigureOptions, type FigureSpec, type Finding } from './figure.js';
 import { ALL_FIGURES } from './catalog.js';
 import { verifyExactness, type ExactnessRow } from './verify.js';
+import { paperFigure1Mnist } from './results-csv.js';
 
 export interface ReproduceOptions extends Partial<FigureOptions> {
   /** Figure ids (default: all). */
@@ -88,6 +89,8 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
       figures: figures.map((f) => f.figure),
     });
     sections.push({ title: `${spec.title}: what we see`, text: 'Computed from the runs above (means over seeds).', tables: [findingRows(findings)] });
+    const paper = spec.id === 'fig1' && options.profile !== 'paper' ? paperFigure1Mnist() : null;
+    if (paper) sections.push({ title: 'Figure 1, MNIST, paper profile (committed results)', text: paper.caption, figures: [paper.figure] });
   }
   const seconds = (Date.now() - t0) / 1000;
   const backend = backendInfo()?.summary ?? 'unknown';
