@@ -293,8 +293,11 @@ export function gnUpdate(model: RevMLP, x: tf.Tensor2D, labels: Int32Array, opti
         const scaled: BlockParams = { f: scaleHalf(dF, scale), g: scaleHalf(dG, scale) };
         return { state: pulled, scaled };
       });
-      for (const t of Object.values(state)) t.dispose();
-      if (kept?.[l]) disposeKept([kept[l]!]);
+      // Tensors can be shared between the state and the kept features (without a bottleneck, P is
+      // the block input itself, and one block's input is the previous block's output): dispose
+      // only what neither the next state nor the blocks still to come refer to.
+      const live = new Set<tf.Tensor>([...Object.values(next.state ?? {}), ...(kept ? kept.slice(0, l).flatMap(keptTensors) : [])]);
+      for (const t of [...Object.values(state), ...(kept?.[l] ? keptTensors(kept[l]!) : [])]) if (!live.has(t)) t.dispose();
       state = next.state ?? EMPTY_STATE;
       update[l] = next.scaled;
       diag.exact = diag.f!.rank === n && diag.g!.rank === n && o.pinv !== 'transpose' && o.pinv !== 'damped' && o.noise === 0;
@@ -347,8 +350,12 @@ function forwardForGn(model: RevMLP, x: tf.Tensor2D): { z: tf.Tensor2D; logits: 
   });
 }
 
+function keptTensors(b: KeptBlock): tf.Tensor2D[] {
+  return [b.x1, b.x2, b.f.P, b.f.S, b.g.P, b.g.S];
+}
+
 function disposeKept(kept: KeptBlock[] | null): void {
-  if (kept) for (const b of kept) for (const t of [b.x1, b.x2, b.f.P, b.f.S, b.g.P, b.g.S]) t.dispose();
+  if (kept) for (const b of kept) for (const t of keptTensors(b)) t.dispose(); // disposing twice is a no-op
 }
 
 /** Block output and its tangent during the pull-back. */

@@ -51,6 +51,9 @@ test('exactness: each block realizes the target T (float64 finite differences, i
       { inputDim: 16, hidden: 32, blocks: 2, classes: 4, seed: 1 }, // block 1 linear: rank <= 9 >= n
       { inputDim: 12, hidden: 48, blocks: 3, classes: 3, seed: 2, activation: 'tanh' as const },
       { inputDim: 16, hidden: null, blocks: 2, classes: 4, seed: 3, firstBlockLinear: false },
+      // No bottleneck and a linear first block: P is the block input itself and S = P, so the kept
+      // forward features share tensors across blocks (a regression: they were disposed too early).
+      { inputDim: 16, hidden: null, blocks: 3, classes: 4, seed: 4 },
     ]) {
       const model = tinyModel(cfg, c.wStd, c.bStd);
       const { x, xHost, labels } = randomBatch(n, cfg.inputDim, cfg.classes, 17);
@@ -220,6 +223,29 @@ test('GN options and labels are validated', () => {
   assert.throws(() => gnUpdate(model, x, new Int32Array([0, 1])), /labels: expected 4 labels/);
   x.dispose();
   model.dispose();
+});
+
+test('no bottleneck with a linear first block: steps run, with and without kept activations, and leak nothing', () => {
+  const saved = process.env.EXACT_GN_KEEP_ACTIVATIONS_MB;
+  try {
+    for (const budget of ['0', '1024']) {
+      process.env.EXACT_GN_KEEP_ACTIVATIONS_MB = budget;
+      const model = tinyModel({ inputDim: 16, hidden: null, blocks: 3, classes: 4, seed: 6 }, 0.1, 0.05);
+      const { x, labels } = randomBatch(6, 16, 4, 12);
+      const first = gnUpdate(model, x, labels, { residual: true });
+      disposeParams(first.update);
+      const before = tf.memory().numTensors;
+      const again = gnUpdate(model, x, labels, { residual: true });
+      disposeParams(again.update);
+      assert.equal(tf.memory().numTensors, before, `budget ${budget} MB`);
+      for (const b of again.blocks) assert.ok(b.residual! < 1e-3, `budget ${budget}: block ${b.block} residual ${b.residual}`);
+      x.dispose();
+      model.dispose();
+    }
+  } finally {
+    if (saved === undefined) delete process.env.EXACT_GN_KEEP_ACTIVATIONS_MB;
+    else process.env.EXACT_GN_KEEP_ACTIVATIONS_MB = saved;
+  }
 });
 
 test('the update is deterministic and does not leak tensors', () => {
