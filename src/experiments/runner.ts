@@ -362,7 +362,7 @@ async function train(
     const reason = `${e.message} (epoch ${epoch}, step ${step}); ${kept}`;
     const row: FailedRow = { type: 'failed', epoch, step, batch, reason };
     appendJsonl(paths.events, row);
-    writeDone(paths.dir, { status: 'failed', key, code: codeVersion(), reason });
+    writeDone(paths.dir, { status: 'failed', key, code: codeVersion(), reason, backend: backendInfo()?.summary });
     s.warn(`run ${key} failed: ${reason}`);
     return { key, dir: paths.dir, status: 'failed', rows: inspectRows(paths), cached: false, config: cfg, reason };
   };
@@ -457,7 +457,7 @@ async function train(
       s.emit({ kind: 'epoch', epoch, batch: batches - 1, step: pos.step, trainLoss: lastLoss! });
     }
 
-    writeDone(paths.dir, { status: 'complete', key, code: codeVersion() });
+    writeDone(paths.dir, { status: 'complete', key, code: codeVersion(), backend: backendInfo()?.summary });
     rmSync(paths.resume, { force: true });
     s.emit({ kind: 'done', epoch: cfg.epochs, batch: batches - 1, step: pos.step, trainLoss: lastLoss! });
     return { key, dir: paths.dir, status: 'complete', rows: inspectRows(paths), cached: false, config: cfg };

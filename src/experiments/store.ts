@@ -85,6 +85,11 @@ export interface DoneRecord {
   rows: number;
   /** Why the run failed (status 'failed'). */
   reason?: string;
+  /**
+   * The tfjs backend that ran the run's last segment (provenance only: the run key leaves the
+   * backend out, since backends agree up to float32 rounding and a cached run serves any of them).
+   */
+  backend?: string;
   finishedAt: string;
 }
 

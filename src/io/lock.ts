@@ -244,6 +244,19 @@ function resolveOptions(options: LockOptions): Required<LockOptions> {
   return opts;
 }
 
+/**
+ * One attempt of a waiting acquirer that started at `start`: the lock, or how long to sleep before
+ * the next attempt; throws LockedError when it must not (or may no longer) wait.
+ */
+function attemptOrWait(path: string, opts: Required<LockOptions>, start: number): Lock | number {
+  const a = attempt(path, opts);
+  if ('lock' in a) return a.lock;
+  const waited = Date.now() - start;
+  if (!opts.wait) throw lockedError(path, a.holder, null);
+  if (waited >= opts.timeoutMs) throw lockedError(path, a.holder, waited);
+  return Math.min(opts.pollMs, opts.timeoutMs - waited);
+}
+
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -262,12 +275,9 @@ export function acquireLock(path: string, options: LockOptions = {}): Lock {
   const opts = resolveOptions(options);
   const start = Date.now();
   for (;;) {
-    const a = attempt(path, opts);
-    if ('lock' in a) return a.lock;
-    const waited = Date.now() - start;
-    if (!opts.wait) throw lockedError(path, a.holder, null);
-    if (waited >= opts.timeoutMs) throw lockedError(path, a.holder, waited);
-    sleepSync(Math.min(opts.pollMs, opts.timeoutMs - waited));
+    const r = attemptOrWait(path, opts, start);
+    if (typeof r !== 'number') return r;
+    sleepSync(r);
   }
 }
 
@@ -282,11 +292,8 @@ export async function acquireLockAsync(path: string, options: LockOptions = {}):
   const opts = resolveOptions(options);
   const start = Date.now();
   for (;;) {
-    const a = attempt(path, opts);
-    if ('lock' in a) return a.lock;
-    const waited = Date.now() - start;
-    if (!opts.wait) throw lockedError(path, a.holder, null);
-    if (waited >= opts.timeoutMs) throw lockedError(path, a.holder, waited);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(opts.pollMs, opts.timeoutMs - waited)));
+    const r = attemptOrWait(path, opts, start);
+    if (typeof r !== 'number') return r;
+    await new Promise((resolve) => setTimeout(resolve, r));
   }
 }

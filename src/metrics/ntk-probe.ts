@@ -12,7 +12,7 @@
  * i.e. Theta_logits v = U^T J J^T U v per sample.
  */
 import { tf, tidy } from '../backend/index.js';
-import { forEachParam, halfJvpInput, paramJvp, traceVjp, type ForwardTrace, type Params, type RevMLP } from '../model/revmlp.js';
+import { forEachParam, halfJvpInput, paramJvp, traceParamVjp, type ForwardTrace, type Params, type RevMLP } from '../model/revmlp.js';
 import { checkProbe, type NtkOutput } from './probe.js';
 import { cosine } from './matrix.js';
 
@@ -45,7 +45,7 @@ export function ntkProbeProducts(model: RevMLP, x: tf.Tensor2D, v: tf.Tensor2D, 
     const gz = output === 'logits' ? tf.matMul<tf.Tensor2D>(v, model.Ut) : v;
     // One forward trace serves both products (model.vjp and model.jvp would each run one).
     const tr = model.forwardTrace(x);
-    const { grads } = traceVjp(model, tr, gz, model.params);
+    const grads = traceParamVjp(model, tr, gz, model.params);
     const jz = traceJvp(model, tr, grads);
     return { out: output === 'logits' ? tf.matMul<tf.Tensor2D>(jz, model.U) : jz, grads };
   });

@@ -13,7 +13,7 @@ import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { gnOptions, gnUpdate, type BlockDiagnostics, type GNOptions } from '../gn/step.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
 import { checkLabels, nonFiniteInputError } from '../model/batch-checks.js';
-import { disposeParams, forEachParam, mapParams, traceVjp, zipParams, type Params, type RevMLP } from '../model/revmlp.js';
+import { disposeParams, forEachParam, mapParams, traceParamVjp, zipParams, type Params, type RevMLP } from '../model/revmlp.js';
 
 export type OptimizerName = 'gn' | 'sgd' | 'adam';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['gn', 'sgd', 'adam'];
@@ -107,7 +107,7 @@ export function lossAndGrad(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): 
     const gl = new Float32Array(n * k);
     for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) gl[r * k + c] = (p[r * k + c]! - (labels[r] === c ? 1 : 0)) / n;
     const gz = tf.matMul<tf.Tensor2D>(tf.tensor2d(gl, [n, k]), model.Ut);
-    return { loss, grads: traceVjp(model, tr, gz, model.params).grads };
+    return { loss, grads: traceParamVjp(model, tr, gz, model.params) };
   });
 }
 

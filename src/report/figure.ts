@@ -87,6 +87,16 @@ export interface Finding {
   holds?: boolean;
 }
 
+/** Findings as table rows: the measurement, one column per curve, the paper's claim and whether it holds. */
+export function findingTable(findings: readonly Finding[]): Record<string, string | number>[] {
+  return findings.map((f) => ({
+    measurement: f.label,
+    ...f.values,
+    'paper\'s claim': f.claim ?? '',
+    'shown here?': f.holds === undefined ? '' : f.holds ? 'yes' : 'no',
+  }));
+}
+
 /** A drawn panel set with a caption that states its settings. */
 export interface DrawnFigure {
   name: string;

@@ -9,10 +9,10 @@ import { backendInfo } from '../backend/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { toStandaloneHtml, type HtmlSection } from '../plots/html.js';
 import { ConfigError, show } from '../util/errors.js';
-import { figureOptions, reproduceFigure, type FigureOptions, type FigureSpec, type Finding } from './figure.js';
+import { figureOptions, reproduceFigure, type FigureOptions, type FigureSpec, findingTable, type Finding } from './figure.js';
 import { ALL_FIGURES } from './catalog.js';
 import { verifyExactness, type ExactnessRow } from './verify.js';
-import { paperFigure1Mnist } from './results-csv.js';
+import { paperFigure1Findings, paperFigure1Mnist } from './results-csv.js';
 
 export interface ReproduceOptions extends Partial<FigureOptions> {
   /** Figure ids (default: all). */
@@ -38,15 +38,6 @@ export function selectFigures(ids?: readonly string[]): FigureSpec[] {
     if (!spec) throw new ConfigError('figures', `unknown figure ${show(id)}; use ${ALL_FIGURES.map((f) => f.id).join(', ')} or all`);
     return spec;
   });
-}
-
-function findingRows(findings: Finding[]): Record<string, string | number>[] {
-  return findings.map((f) => ({
-    measurement: f.label,
-    ...f.values,
-    'paper\'s claim': f.claim ?? '',
-    'shown here?': f.holds === undefined ? '' : f.holds ? 'yes' : 'no',
-  }));
 }
 
 /**
@@ -88,9 +79,14 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
         figures.map((f) => `<p class="caption"><b>${escape(f.name)}</b>: ${escape(f.caption)}</p>`).join(''),
       figures: figures.map((f) => f.figure),
     });
-    sections.push({ title: `${spec.title}: what we see`, text: 'Computed from the runs above (means over seeds).', tables: [findingRows(findings)] });
+    sections.push({ title: `${spec.title}: what we see`, text: 'Computed from the runs above (means over seeds).', tables: [findingTable(findings)] });
     const paper = spec.id === 'fig1' && options.profile !== 'paper' ? paperFigure1Mnist() : null;
-    if (paper) sections.push({ title: 'Figure 1, MNIST, paper profile (committed results)', text: paper.caption, figures: [paper.figure] });
+    if (paper) {
+      sections.push({
+        title: 'Figure 1, MNIST, paper profile (committed results)', text: paper.caption, figures: [paper.figure],
+        tables: [findingTable(paperFigure1Findings(paper.rows))],
+      });
+    }
   }
   const seconds = (Date.now() - t0) / 1000;
   const backend = backendInfo()?.summary ?? 'unknown';

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { figureFromRows, type ResultRow } from '../plots/rows.js';
 import type { Figure } from '../plots/types.js';
 import { DataError } from '../util/errors.js';
+import { firstBelow, mean, type Finding } from './figure.js';
+import { fmt } from './figures/shared.js';
 
 /** The repository's results/ folder (next to dist/ or src/). */
 export function resultsDir(): string {
@@ -47,4 +49,74 @@ export function paperFigure1Mnist(path = join(resultsDir(), 'fig1-mnist-paper.cs
     }),
     caption: `From ${path}: paper settings, seeds ${seeds}, GN rule block.${partial.length ? ` Runs still unfinished when the table was written: ${partial.join(', ')} (their curves stop early; resume them with scripts/paper-fig1-mnist.sh).` : ''}`,
   };
+}
+
+/** Optimizers of the Figure 1 table, in drawing order. */
+const FIG1_OPTIMIZERS = ['gn', 'adam', 'sgd'] as const;
+
+/** Seeds' mean ± population std of the finite values, e.g. '0.195 ± 0.004'; 'n/a' when none. */
+function meanStd(v: readonly number[], digits = 3): string {
+  const f = v.filter((x) => Number.isFinite(x));
+  if (f.length === 0) return 'n/a';
+  const m = mean(f);
+  if (f.length === 1) return String(fmt(m, digits));
+  const s = Math.sqrt(f.reduce((a, x) => a + (x - m) ** 2, 0) / f.length);
+  return `${fmt(m, digits)} ± ${fmt(s, 2)}`;
+}
+
+/**
+ * "What we see" in the committed Figure 1 paper-profile table, computed from its rows (per
+ * optimizer, mean ± std over the seeds present): training loss at matched steps, steps until the
+ * training loss is 10x below its initial value and until 100% training accuracy, final test
+ * accuracy, and whether GN reaches a lower full-batch training loss far sooner (at most half the
+ * steps of Adam and SGD, and the lowest loss at the last step all runs reached).
+ *
+ * @example
+ * const f = paperFigure1Findings(readResultsCsv('results/fig1-mnist-paper.csv'));
+ * f.find((x) => x.claim)?.holds; // true when GN gets there far sooner
+ */
+export function paperFigure1Findings(rows: readonly ResultRow[]): Finding[] {
+  const opts = FIG1_OPTIMIZERS.filter((o) => rows.some((r) => r.optimizer === o));
+  const of = (o: string) => rows.filter((r) => r.optimizer === o);
+  const seedsOf = (o: string) => [...new Set(of(o).map((r) => r.seed))];
+  const at = (o: string, step: number, col: string) =>
+    seedsOf(o).map((s) => of(o).find((r) => r.seed === s && r.step === step)?.[col]).map((v) => (typeof v === 'number' ? v : NaN));
+  const lastStep = (o: string) => Math.min(...seedsOf(o).map((s) => Math.max(...of(o).filter((r) => r.seed === s).map((r) => Number(r.step)))));
+  const perOpt = (f: (o: string) => number | string) => Object.fromEntries(opts.map((o) => [o, f(o)]));
+  const findings: Finding[] = [];
+  findings.push({
+    label: 'runs (seeds, steps reached, status)',
+    values: perOpt((o) => `${seedsOf(o).length} seed(s) [${seedsOf(o).join(', ')}], step ${lastStep(o)}${of(o).some((r) => r.status === 'partial') ? ', partial' : ''}`),
+  });
+  if (opts.length === 0) return findings;
+  const matched = Math.min(...opts.map(lastStep));
+  for (const step of [10, 25, 50].filter((s) => s < matched)) {
+    findings.push({ label: `training loss at step ${step}`, values: perOpt((o) => meanStd(at(o, step, 'train_loss'))) });
+  }
+  const lossAtMatched = perOpt((o) => mean(at(o, matched, 'train_loss'))) as Record<string, number>;
+  const others = opts.filter((o) => o !== 'gn');
+  findings.push({
+    label: `training loss at step ${matched} (the last step every run reached)`,
+    values: perOpt((o) => meanStd(at(o, matched, 'train_loss'))),
+    claim: 'GN reaches the lowest full-batch training loss',
+    holds: opts.includes('gn') && others.every((o) => lossAtMatched.gn! < lossAtMatched[o]!),
+  });
+  const init = mean(opts.flatMap((o) => at(o, 0, 'train_loss')));
+  const steps = perOpt((o) => firstBelow(of(o), 'step', 'train_loss', init / 10)) as Record<string, number>;
+  const gnSteps = steps.gn ?? NaN;
+  findings.push({
+    label: `steps until the seed-mean training loss is 10x below its initial value (${fmt(init / 10, 3)})`,
+    values: perOpt((o) => (Number.isFinite(steps[o]!) ? steps[o]! : `not reached by step ${lastStep(o)}`)),
+    claim: 'GN gets there far sooner (at most half the steps of Adam and SGD)',
+    holds: Number.isFinite(gnSteps) && others.every((o) => !(steps[o]! < 2 * gnSteps) && (Number.isFinite(steps[o]!) || lastStep(o) >= 2 * gnSteps)),
+  });
+  findings.push({
+    label: 'first step with 100% training accuracy (seed mean)',
+    values: perOpt((o) => {
+      const s = firstBelow(of(o).map((r) => ({ ...r, miss: 1 - Number(r.train_acc) })), 'step', 'miss', 0);
+      return Number.isFinite(s) ? s : `not by step ${lastStep(o)}`;
+    }),
+  });
+  findings.push({ label: 'test accuracy at each run\'s last step', values: perOpt((o) => meanStd(seedsOf(o).map((s) => Number(of(o).filter((r) => r.seed === s).at(-1)?.test_acc)), 4)) });
+  return findings;
 }

@@ -14,7 +14,7 @@ import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { loadDataset } from '../../src/data/load.js';
 import { crossEntropyHost } from '../../src/model/loss.js';
 import { RevMLP } from '../../src/model/revmlp.js';
-import { tf } from '../../src/backend/index.js';
+import { backendInfo, tf } from '../../src/backend/index.js';
 import { tempRoot, tinyMini, tinySwitch } from './fixtures/configs.js';
 
 before(async () => {
@@ -55,6 +55,7 @@ test('a run writes config, rows, checkpoints and done.json in the documented lay
   const done = JSON.parse(readFileSync(p.done, 'utf8'));
   assert.equal(done.status, 'complete');
   assert.equal(done.rows, r.rows.length);
+  assert.equal(done.backend, backendInfo()?.summary, 'done.json records the backend that ran it');
   assert.equal(existsSync(p.resume), false, 'the rolling resume checkpoint is removed once the run is complete');
   assert.equal(existsSync(p.lock), false, 'the lock is released');
   // 3 epochs x 4 steps of 32 from 128 images; an eval at epoch 0 and after every epoch.
