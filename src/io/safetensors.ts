@@ -6,7 +6,11 @@
  *
  * The decoder validates every field and throws only CheckpointError (naming the file and the
  * problem) on any input, so a corrupt or truncated checkpoint is always reported, never loaded.
+ * With `{ checksum: true }` the encoder also records the SHA-256 of the data buffer in the metadata
+ * (`data_sha256`), and the decoder verifies it whenever it is present (and then leaves it out of
+ * the returned metadata), so a bit flip inside a tensor is caught too. Other readers (PyTorch's safetensors) see one more metadata string.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CheckpointError, ConfigError } from '../util/errors.js';
 import { writeFileAtomic } from './atomic.js';
@@ -31,6 +35,15 @@ export interface SafetensorsContents {
 export const MAX_HEADER_BYTES = 100_000_000;
 
 const METADATA_KEY = '__metadata__';
+
+/** Metadata key holding the SHA-256 (64 lowercase hex digits) of the data buffer. */
+export const DATA_SHA256_KEY = 'data_sha256';
+
+/** Encoder options. */
+export interface EncodeOptions {
+  /** Record the data buffer's SHA-256 under `data_sha256` (verified by the decoder). Default false. */
+  checksum?: boolean;
+}
 const TENSOR_FIELDS = ['dtype', 'shape', 'data_offsets'];
 
 type TypedArrayCtor = Float32ArrayConstructor | Int32ArrayConstructor | Float64ArrayConstructor | Uint8ArrayConstructor;
@@ -168,9 +181,36 @@ function writeData(out: Uint8Array, at: number, t: NamedTensor): void {
  * const bytes = encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) } }, { step: '10' });
  * decodeSafetensors(bytes).tensors.w.data; // Float32Array [1, 2]
  */
-export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}, options: EncodeOptions = {}): Uint8Array {
   if (tensors === null || typeof tensors !== 'object') throw new ConfigError('tensors', `expected an object of named tensors, got ${describe(tensors)}`);
   const names = canonicalOrder(tensors);
+  if (metadata !== null && typeof metadata === 'object' && Object.prototype.hasOwnProperty.call(metadata, DATA_SHA256_KEY)) {
+    throw new ConfigError(`metadata[${quote(DATA_SHA256_KEY)}]`, 'is reserved for the checksum that { checksum: true } writes; rename that metadata key');
+  }
+  // The checksum has a fixed length, so the header's length is known before the data is hashed:
+  // lay out a placeholder, write the data, then write the header with the real digest.
+  const meta = options.checksum ? { ...metadata, [DATA_SHA256_KEY]: '0'.repeat(64) } : metadata;
+  const headerFor = (m: Record<string, string>): Uint8Array => paddedHeader(headerJson(tensors, names, m));
+  let header = headerFor(meta);
+  const dataBytes = names.reduce((a, name) => a + tensors[name]!.data.byteLength, 0);
+  const out = new Uint8Array(8 + header.length + dataBytes);
+  let at = 8 + header.length;
+  for (const name of names) {
+    writeData(out, at, tensors[name]!);
+    at += tensors[name]!.data.byteLength;
+  }
+  if (options.checksum) {
+    header = headerFor({ ...meta, [DATA_SHA256_KEY]: sha256(out.subarray(8 + header.length)) });
+  }
+  const view = new DataView(out.buffer);
+  view.setUint32(0, header.length, true);
+  view.setUint32(4, 0, true);
+  out.set(header, 8);
+  return out;
+}
+
+/** The header JSON: sorted metadata, then the tensors in `names` order with consecutive offsets. */
+function headerJson(tensors: Record<string, NamedTensor>, names: readonly string[], metadata: Record<string, string>): string {
   const metaKeys = validateMetadata(metadata);
   const parts: string[] = [];
   if (metaKeys.length > 0) {
@@ -178,22 +218,17 @@ export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata
     parts.push(`${JSON.stringify(METADATA_KEY)}:{${meta}}`);
   }
   let offset = 0;
-  const starts: number[] = [];
   for (const name of names) {
     const t = tensors[name]!;
-    starts.push(offset);
     const end = offset + t.data.byteLength;
     parts.push(`${JSON.stringify(name)}:{"dtype":"${t.dtype}","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${end}]}`);
     offset = end;
   }
-  const header = paddedHeader(`{${parts.join(',')}}`);
-  const out = new Uint8Array(8 + header.length + offset);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, header.length, true);
-  view.setUint32(4, 0, true);
-  out.set(header, 8);
-  names.forEach((name, i) => writeData(out, 8 + header.length + starts[i]!, tensors[name]!));
-  return out;
+  return `{${parts.join(',')}}`;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,6 +381,14 @@ export function decodeSafetensors(bytes: Uint8Array, file?: string): Safetensors
   }
   const dataStart = 8 + n;
   checkCoverage(entries, bytes.length - dataStart, fail);
+  const recorded = metadata[DATA_SHA256_KEY];
+  if (recorded !== undefined) {
+    const actual = sha256(bytes.subarray(dataStart));
+    if (actual !== recorded) {
+      fail(`the data buffer's SHA-256 is ${actual.slice(0, 12)}…, but the header recorded ${recorded.slice(0, 12)}…: the tensor data is corrupt (a flipped or overwritten byte); delete the file and rerun the step that writes it`);
+    }
+    delete metadata[DATA_SHA256_KEY]; // verified; it describes these bytes, not the tensors' meaning
+  }
   const tensors: Record<string, NamedTensor> = {};
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) setOwn(tensors, e.name, copyTensor(bytes, dataStart, e));

@@ -3,7 +3,8 @@
  *   blocks.{l}.f.W [d/2, h], blocks.{l}.f.b [d/2], blocks.{l}.f.V [h, d/2] (the same with g),
  *   readout.U [d, k], l from 0; the model config as JSON in `__metadata__.config`.
  * Extra tensors (optimizer state, under `optim.`) and metadata (run position) may ride along.
- * Loading validates names and shapes against the config and names the file in every error.
+ * The SHA-256 of the tensor data is recorded in `__metadata__.data_sha256`. Loading verifies it,
+ * validates names and shapes against the config and names the file in every error.
  *
  * @example
  * saveCheckpoint('model.safetensors', model);
@@ -68,7 +69,7 @@ export function encodeCheckpoint(model: RevMLP, extra: ExtraTensors = new Map(),
     if (tensors[name]) throw new CheckpointError(`extra tensor ${name} collides with a model tensor`);
     tensors[name] = { dtype: 'F32', shape: t.shape, data: t.data };
   }
-  return encodeSafetensors(tensors, { ...metadata, format: CHECKPOINT_FORMAT, config: JSON.stringify(model.config) });
+  return encodeSafetensors(tensors, { ...metadata, format: CHECKPOINT_FORMAT, config: JSON.stringify(model.config) }, { checksum: true });
 }
 
 /** Writes a checkpoint atomically (temp file, fsync, rename): a crash leaves the old file or the new one. */

@@ -343,3 +343,43 @@ test('fuzz: mutated valid files (bit flips, truncation, splices, header-length e
     { numRuns: 2000, seed: 5 },
   );
 });
+
+test('checksum: data_sha256 is the SHA-256 of the data buffer; verified on decode, then left out', () => {
+  const bytes = encodeSafetensors(ALL_DTYPES, { step: '3' }, { checksum: true });
+  const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as { __metadata__: Record<string, string> };
+  assert.equal(header.__metadata__.data_sha256, sha256Hex(bytes.subarray(8 + n)), 'the digest covers exactly the data buffer');
+  // Same tensors and data as without the checksum; only the header differs.
+  const plain = encodeSafetensors(ALL_DTYPES, { step: '3' });
+  const m = new DataView(plain.buffer, plain.byteOffset).getUint32(0, true);
+  assert.deepEqual(bytes.subarray(8 + n), plain.subarray(8 + m));
+  const back = decodeSafetensors(bytes);
+  assert.deepEqual(back.metadata, { step: '3' });
+  assert.deepEqual(back.tensors, decodeSafetensors(plain).tensors);
+  // Decode, change, encode again with the returned metadata: never a stale digest.
+  assert.doesNotThrow(() => decodeSafetensors(encodeSafetensors(back.tensors, back.metadata)));
+});
+
+test('checksum: every single-bit flip in the data buffer is caught with a message saying so', () => {
+  const bytes = encodeSafetensors(ALL_DTYPES, {}, { checksum: true });
+  const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+  for (let at = 8 + n; at < bytes.length; at++) {
+    for (const bit of [0, 7]) {
+      const b = Uint8Array.from(bytes);
+      b[at]! ^= 1 << bit;
+      assert.throws(() => decodeSafetensors(b, 'w.safetensors'), (e: unknown) => e instanceof CheckpointError &&
+        /^w\.safetensors: .*SHA-256 is [0-9a-f]{12}…, but the header recorded [0-9a-f]{12}…: the tensor data is corrupt/.test((e as Error).message), `byte ${at} bit ${bit}`);
+    }
+  }
+  // Without a recorded digest the same flips decode (the format has no checksum of its own).
+  const plain = encodeSafetensors(ALL_DTYPES);
+  const flipped = Uint8Array.from(plain);
+  flipped[flipped.length - 1]! ^= 1;
+  assert.doesNotThrow(() => decodeSafetensors(flipped));
+});
+
+test('checksum: data_sha256 is a reserved metadata key', () => {
+  for (const checksum of [true, false]) {
+    assert.throws(() => encodeSafetensors(ALL_DTYPES, { data_sha256: 'x' }, { checksum }), (e: unknown) => e instanceof ConfigError && /data_sha256.*reserved/.test((e as Error).message));
+  }
+});

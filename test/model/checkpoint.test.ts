@@ -66,6 +66,11 @@ test('truncated and corrupted checkpoints are rejected with the file name and th
   flipped[12] = 0x7b; // corrupt the JSON header
   writeFileSync(path, flipped);
   assert.throws(() => loadCheckpoint(path), CheckpointError);
+  // One flipped bit inside a tensor's data: structurally valid, caught by the recorded SHA-256.
+  const dataFlip = Uint8Array.from(bytes);
+  dataFlip[bytes.length - 5]! ^= 0x10;
+  writeFileSync(path, dataFlip);
+  assert.throws(() => loadCheckpoint(path), (e: unknown) => e instanceof CheckpointError && (e as Error).message.startsWith(path) && /SHA-256.*the tensor data is corrupt/.test((e as Error).message));
   // A valid safetensors file that is not a model of its own config.
   const { tensors, metadata } = decodeSafetensors(bytes);
   const wrongShape = { ...tensors, 'blocks.0.f.W': { dtype: 'F32' as const, shape: [4, 5], data: new Float32Array(20) } };
