@@ -109,7 +109,7 @@ def figure_cells(fid, title, intro):
 # Figure 1 also shows the committed paper-profile results table (too long a run for CI).
 PAPER_RESULTS = {
     'fig1': [
-        md("## The paper profile (committed results)\n\nThe MNIST half of Figure 1 at the paper's settings ($h = 8000$, the first 1024 images, 100 steps) takes 10-20 minutes per optimizer and seed on a 2-core CPU with the native BLAS backend (about 2 hours for three optimizers and three seeds), too long for CI, so its results table is committed under `results/` (regenerate it with `bash scripts/paper-fig1-mnist.sh`). It is drawn here when present."),
+        md("## The paper profile (committed results)\n\nThe MNIST half of Figure 1 at the paper's settings ($h = 8000$, the first 1024 images, 100 steps) takes 8-11 minutes per optimizer and seed on a quiet 2-core CPU with the native BLAS backend (about 1.5 hours for three optimizers and three seeds), too long for CI, so its results table is committed under `results/` (regenerate it with `bash scripts/paper-fig1-mnist.sh`). It is drawn here when present."),
         code("""
 import { findingTable, paperFigure1Findings, paperFigure1Mnist } from "exact-gn";
 const paper = paperFigure1Mnist();

@@ -65,6 +65,23 @@ function meanStd(v: readonly number[], digits = 3): string {
 }
 
 /**
+ * Sorted integer steps as ranges, e.g. [1, 2, 3, 7, 9, 10] -> '1-3, 7, 9-10'; 'none' when empty.
+ *
+ * @example
+ * stepRanges([1, 91, 92, 93]); // '1, 91-93'
+ */
+export function stepRanges(steps: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < steps.length; ) {
+    let j = i;
+    while (j + 1 < steps.length && steps[j + 1] === steps[j]! + 1) j++;
+    parts.push(j === i ? String(steps[i]) : `${steps[i]}-${steps[j]}`);
+    i = j + 1;
+  }
+  return parts.length ? parts.join(', ') : 'none';
+}
+
+/**
  * "What we see" in the committed Figure 1 paper-profile table, computed from its rows (per
  * optimizer, mean ± std over the seeds present): training loss at matched steps, steps until the
  * training loss is 10x below its initial value and until 100% training accuracy, final test
@@ -96,17 +113,14 @@ export function paperFigure1Findings(rows: readonly ResultRow[]): Finding[] {
   const others = opts.filter((o) => o !== 'gn');
   findings.push({ label: `training loss at step ${matched} (the last step every run reached)`, values: perOpt((o) => meanStd(at(o, matched, 'train_loss'))) });
   if (opts.includes('gn') && others.length > 0) {
-    // Where the seed-mean curves cross: GN leads from step 1 until some rival first goes below it.
-    const gnLoss = (s: number) => mean(at('gn', s, 'train_loss'));
-    const firstBelowGn = (o: string) => {
-      for (let s = 1; s <= matched; s++) if (mean(at(o, s, 'train_loss')) < gnLoss(s)) return s;
-      return NaN;
-    };
-    const overtakes = Object.fromEntries(others.map((o) => [o, firstBelowGn(o)]));
-    const lead = Math.min(matched + 1, ...Object.values(overtakes).filter(Number.isFinite)) - 1;
+    // Where the seed-mean curves cross: the steps at which each rival is below GN, and GN's lead.
+    const loss = (o: string, s: number) => mean(at(o, s, 'train_loss'));
+    const steps = Array.from({ length: matched }, (_, i) => i + 1);
+    const below = Object.fromEntries(others.map((o) => [o, steps.filter((s) => loss(o, s) < loss('gn', s))]));
+    const lowest = steps.filter((s) => others.every((o) => !below[o]!.includes(s)));
     findings.push({
-      label: `steps at which GN has the lowest training loss (of 1-${matched}), and where each rival first goes below it`,
-      values: perOpt((o) => (o === 'gn' ? (lead >= 1 ? `1-${lead}` : 'none') : Number.isFinite(overtakes[o]!) ? `below GN from step ${overtakes[o]}` : 'never below GN')),
+      label: `steps (of 1-${matched}) at which GN has the lowest training loss, and at which each rival is below GN`,
+      values: perOpt((o) => (o === 'gn' ? `${lowest.length} steps: ${stepRanges(lowest)}` : `below GN at ${stepRanges(below[o]!)}`)),
     });
   }
   const init = mean(opts.flatMap((o) => at(o, 0, 'train_loss')));

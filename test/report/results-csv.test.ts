@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findingTable, paperFigure1Findings, paperFigure1Mnist, readResultsCsv, resultsDir } from '../../src/report/index.js';
+import { findingTable, paperFigure1Findings, paperFigure1Mnist, readResultsCsv, resultsDir, stepRanges } from '../../src/report/index.js';
 import type { ResultRow } from '../../src/plots/rows.js';
 
 const COLS = ['preset', 'optimizer', 'seed', 'status', 'epoch', 'step', 'train_loss', 'train_acc', 'test_loss', 'test_acc'];
@@ -28,6 +28,12 @@ function byLabel(rows: readonly ResultRow[], start: string) {
   assert.ok(f, `no finding starting with "${start}"`);
   return f;
 }
+
+test('stepRanges: runs of consecutive steps become ranges', () => {
+  assert.equal(stepRanges([]), 'none');
+  assert.equal(stepRanges([4]), '4');
+  assert.equal(stepRanges([1, 2, 3, 7, 9, 10]), '1-3, 7, 9-10');
+});
 
 test('readResultsCsv: round trip; numbers become numbers, text stays text', () => {
   const rows = run('gn', 42, 3, (s) => 2 / (s + 1), () => 0.5);
@@ -61,8 +67,8 @@ test('paperFigure1Findings: GN 10x below init at step 5 vs Adam 20, SGD never: t
   assert.equal(steps.holds, true);
   const last = byLabel(rows, 'training loss at step 30');
   assert.match(String(last.values.gn), /±/); // two GN seeds: mean ± std
-  const lead = byLabel(rows, 'steps at which GN has the lowest');
-  assert.deepEqual(lead.values, { gn: '1-30', adam: 'never below GN', sgd: 'never below GN' });
+  const lead = byLabel(rows, 'steps (of 1-30) at which GN has the lowest');
+  assert.deepEqual(lead.values, { gn: '30 steps: 1-30', adam: 'below GN at none', sgd: 'below GN at none' });
   assert.equal(byLabel(rows, 'first step with 100%').values.gn, 7); // the seed mean reaches 1 when both do
   assert.equal(byLabel(rows, 'first step with 100%').values.adam, 'not by step 30');
   assert.equal(byLabel(rows, 'test accuracy').values.gn, '0.8425 ± 0.0005');
@@ -87,11 +93,15 @@ test('paperFigure1Findings: sooner but not "far" sooner, or a partial rival too 
   assert.match(String(byLabel(short, 'runs').values.adam), /step 8, partial/);
   // The matched step is the shortest run's last step.
   assert.ok(paperFigure1Findings(short).some((f) => f.label.startsWith('training loss at step 8 ')));
-  // Adam overtakes GN at step 7 (2 - 0.15 s < 1 from s = 7): GN leads steps 1-6.
-  const overtaken = [...run('gn', 42, 10, (s) => (s === 0 ? 2 : 1), () => 1), ...run('adam', 42, 10, (s) => 2 - s * 0.15, () => 1)];
-  assert.deepEqual(byLabel(overtaken, 'steps at which GN has the lowest').values, { gn: '1-6', adam: 'below GN from step 7' });
+  // Adam overtakes GN at step 7 (2 - 0.15 s < 1 from s = 7); SGD dips below GN at step 1 only.
+  const overtaken = [
+    ...run('gn', 42, 10, (s) => (s === 0 ? 2 : 1), () => 1),
+    ...run('adam', 42, 10, (s) => 2 - s * 0.15, () => 1),
+    ...run('sgd', 42, 10, (s) => (s === 1 ? 0.5 : 1.5), () => 1),
+  ];
+  assert.deepEqual(byLabel(overtaken, 'steps (of 1-10) at which GN').values, { gn: '5 steps: 2-6', adam: 'below GN at 7-10', sgd: 'below GN at 1' });
   const behind = [...run('gn', 42, 5, () => 2, () => 1), ...run('sgd', 42, 5, (s) => 2 - s * 0.1, () => 1)];
-  assert.deepEqual(byLabel(behind, 'steps at which GN has the lowest').values, { gn: 'none', sgd: 'below GN from step 1' });
+  assert.deepEqual(byLabel(behind, 'steps (of 1-5) at which GN').values, { gn: '0 steps: none', sgd: 'below GN at 1-5' });
 });
 
 test('the committed Figure 1 paper table is well formed', () => {
