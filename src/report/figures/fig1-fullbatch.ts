@@ -41,7 +41,7 @@ export const fig1: FigureSpec = {
         {
           label: `steps until the training loss is 10x below its initial value, ${ds}`,
           values: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, Number.isFinite(v) ? v : 'not reached'])),
-          claim: 'GN gets there first (far sooner)',
+          claim: 'GN gets there first',
           holds: stepsHold,
         },
         { label: `final training accuracy, ${ds}`, values: Object.fromEntries(Object.entries(finalValue(runs, 'eval', 'train_acc', ds)).map(([k, v]) => [k, fmt(v)])) },
