@@ -8,12 +8,13 @@
  * problem) on any input, so a corrupt or truncated checkpoint is always reported, never loaded.
  * With `{ checksum: true }` the encoder also records the SHA-256 of the data buffer in the metadata
  * (`data_sha256`), and the decoder verifies it whenever it is present (and then leaves it out of
- * the returned metadata), so a bit flip inside a tensor is caught too. Other readers (PyTorch's safetensors) see one more metadata string.
+ * the returned metadata), so a bit flip inside a tensor is caught too. Other readers (PyTorch's
+ * safetensors) see one more metadata string.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CheckpointError, ConfigError } from '../util/errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { sha256Hex } from './checksum.js';
 
 /** The dtypes exact-gn reads and writes. */
 export type SafetensorsDtype = 'F32' | 'I32' | 'F64' | 'U8';
@@ -200,7 +201,7 @@ export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata
     at += tensors[name]!.data.byteLength;
   }
   if (options.checksum) {
-    header = headerFor({ ...meta, [DATA_SHA256_KEY]: sha256(out.subarray(8 + header.length)) });
+    header = headerFor({ ...meta, [DATA_SHA256_KEY]: sha256Hex(out.subarray(8 + header.length)) });
   }
   const view = new DataView(out.buffer);
   view.setUint32(0, header.length, true);
@@ -225,10 +226,6 @@ function headerJson(tensors: Record<string, NamedTensor>, names: readonly string
     offset = end;
   }
   return `{${parts.join(',')}}`;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,7 +380,7 @@ export function decodeSafetensors(bytes: Uint8Array, file?: string): Safetensors
   checkCoverage(entries, bytes.length - dataStart, fail);
   const recorded = metadata[DATA_SHA256_KEY];
   if (recorded !== undefined) {
-    const actual = sha256(bytes.subarray(dataStart));
+    const actual = sha256Hex(bytes.subarray(dataStart));
     if (actual !== recorded) {
       fail(`the data buffer's SHA-256 is ${actual.slice(0, 12)}…, but the header recorded ${recorded.slice(0, 12)}…: the tensor data is corrupt (a flipped or overwritten byte); delete the file and rerun the step that writes it`);
     }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { figureFromRows, type ResultRow } from '../plots/rows.js';
+import { pointStats } from '../plots/stats.js';
 import type { Figure } from '../plots/types.js';
 import { DataError } from '../util/errors.js';
 import { firstBelow, mean, type Finding } from './figure.js';
@@ -56,12 +57,9 @@ const FIG1_OPTIMIZERS = ['gn', 'adam', 'sgd'] as const;
 
 /** Seeds' mean ± population std of the finite values, e.g. '0.195 ± 0.004'; 'n/a' when none. */
 function meanStd(v: readonly number[], digits = 3): string {
-  const f = v.filter((x) => Number.isFinite(x));
-  if (f.length === 0) return 'n/a';
-  const m = mean(f);
-  if (f.length === 1) return String(fmt(m, digits));
-  const s = Math.sqrt(f.reduce((a, x) => a + (x - m) ** 2, 0) / f.length);
-  return `${fmt(m, digits)} ± ${fmt(s, 2)}`;
+  const { mean: [m], std: [s], count: [n] } = pointStats(v.map((x) => [x]), 1);
+  if (n === 0) return 'n/a';
+  return n === 1 ? String(fmt(m!, digits)) : `${fmt(m!, digits)} ± ${fmt(s!, 2)}`;
 }
 
 /**
@@ -94,7 +92,8 @@ export function stepRanges(steps: readonly number[]): string {
  */
 export function paperFigure1Findings(rows: readonly ResultRow[]): Finding[] {
   const opts = FIG1_OPTIMIZERS.filter((o) => rows.some((r) => r.optimizer === o));
-  const of = (o: string) => rows.filter((r) => r.optimizer === o);
+  const byOpt = new Map(opts.map((o) => [o as string, rows.filter((r) => r.optimizer === o)]));
+  const of = (o: string) => byOpt.get(o) ?? [];
   const seedsOf = (o: string) => [...new Set(of(o).map((r) => r.seed))];
   const at = (o: string, step: number, col: string) =>
     seedsOf(o).map((s) => of(o).find((r) => r.seed === s && r.step === step)?.[col]).map((v) => (typeof v === 'number' ? v : NaN));
@@ -115,9 +114,9 @@ export function paperFigure1Findings(rows: readonly ResultRow[]): Finding[] {
   if (opts.includes('gn') && others.length > 0) {
     // Where the seed-mean curves cross: the steps at which each rival is below GN, and GN's lead.
     const loss = (o: string, s: number) => mean(at(o, s, 'train_loss'));
-    const steps = Array.from({ length: matched }, (_, i) => i + 1);
-    const below = Object.fromEntries(others.map((o) => [o, steps.filter((s) => loss(o, s) < loss('gn', s))]));
-    const lowest = steps.filter((s) => others.every((o) => !below[o]!.includes(s)));
+    const range = Array.from({ length: matched }, (_, i) => i + 1);
+    const below = Object.fromEntries(others.map((o) => [o, range.filter((s) => loss(o, s) < loss('gn', s))]));
+    const lowest = range.filter((s) => others.every((o) => !below[o]!.includes(s)));
     findings.push({
       label: `steps (of 1-${matched}) at which GN has the lowest training loss, and at which each rival is below GN`,
       values: perOpt((o) => (o === 'gn' ? `${lowest.length} steps: ${stepRanges(lowest)}` : `below GN at ${stepRanges(below[o]!)}`)),
