@@ -60,7 +60,7 @@ def setup_code(fids, log_fid=None):
     """The first code cell: imports, backend, options (and the title and claim of `log_fid`)."""
     names = ", ".join(fids)
     src = f"""
-import {{ useBackend, figureOptions, runFigure, {names}, show, showTable }} from "exact-gn";
+import {{ useBackend, figureOptions, findingTable, runFigure, {names}, show, showTable }} from "exact-gn";
 
 const backend = await useBackend();
 const RULE = (process.env.EXACT_GN_RULE ?? "block") as "block" | "half-coupling";
@@ -93,7 +93,7 @@ for (const f of {fid}.draw(runs{v}, analysis{v})) {{
         md(f"{h} What we see\n\nEach row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it."),
         code(f"""
 const findings{v} = {fid}.findings(runs{v}, analysis{v});
-showTable(findings{v}.map((f) => ({{ measurement: f.label, ...f.values, "paper's claim": f.claim ?? "", "shown here?": f.holds === undefined ? "" : f.holds ? "yes" : "no" }})));
+showTable(findingTable(findings{v}));
 const checked{v} = findings{v}.filter((f) => f.holds !== undefined);
 console.log(`${{checked{v}.filter((f) => f.holds).length}} of ${{checked{v}.length}} checked claims hold in this run (profile ${{options.profile}}, rule ${{options.rule}}).`);
 for (const f of checked{v}.filter((f) => !f.holds)) console.log(`not shown here: ${{f.claim}} (${{f.label}})`);
@@ -111,7 +111,7 @@ PAPER_RESULTS = {
     'fig1': [
         md("## The paper profile (committed results)\n\nThe MNIST half of Figure 1 at the paper's settings ($h = 8000$, the first 1024 images, 100 steps) takes 8-11 minutes per optimizer and seed on a quiet 2-core CPU with the native BLAS backend (about 1.5 hours for three optimizers and three seeds), too long for CI, so its results table is committed under `results/` (regenerate it with `bash scripts/paper-fig1-mnist.sh`). It is drawn here when present."),
         code("""
-import { findingTable, paperFigure1Findings, paperFigure1Mnist } from "exact-gn";
+import { paperFigure1Findings, paperFigure1Mnist } from "exact-gn";
 const paper = paperFigure1Mnist();
 if (paper === null) console.log("results/fig1-mnist-paper.csv is not present: run bash scripts/paper-fig1-mnist.sh");
 else {
