@@ -19,8 +19,7 @@ import {
 } from '../../src/report/index.js';
 import { capOverrides, sci, sweepLabel } from '../../src/report/figures/appendix-shared.js';
 import { deepMerge, preset } from '../../src/experiments/presets.js';
-import { halfIndex, halfName } from '../../src/report/figures/appendix-checkpoints.js';
-import { finalCka } from '../../src/report/figures/appendix-cka.js';
+import { finalPerHalf, halfIndex, halfName } from '../../src/report/figures/appendix-checkpoints.js';
 import { relativeDifference, weightRms } from '../../src/report/figures/appendix-rules.js';
 import { gapRows } from '../../src/report/figures/appendix-test-accuracy.js';
 
@@ -294,7 +293,7 @@ test('weights, CKA and update-rule findings read hand-made analysis rows', () =>
   assert.deepEqual(verdicts(appendixWeights, runs, moved), [false, false]);
 
   const cRows: ResultRow[] = wRows.map((r) => ({ dataset: r.dataset, optimizer_label: r.optimizer_label, seed: 42, epoch: r.epoch, which: r.which, half_index: r.half_index, cka_init: r.weight_cos_init }));
-  assert.deepEqual(finalCka(cRows, ds as string).gn, [0.95, 0.95, 0.95, 0.95]);
+  assert.deepEqual(finalPerHalf(cRows, ds as string, 'cka_init').gn, [0.95, 0.95, 0.95, 0.95]);
   checkDrawn(appendixCkaBlocks, runs, cRows);
   assert.deepEqual(verdicts(appendixCkaBlocks, runs, cRows), [true, true]);
 

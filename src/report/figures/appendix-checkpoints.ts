@@ -7,6 +7,7 @@ import { tf } from '../../backend/index.js';
 import { loadDataset } from '../../data/load.js';
 import { analyzeRuns, type MetricGroup } from '../../metrics/analyze.js';
 import type { MetricRow } from '../../metrics/rows.js';
+import type { ResultRow } from '../../plots/rows.js';
 import { checkpointsOf, datasetsOf, type FigureRuns } from '../figure.js';
 
 /** One analysed value, labelled like the figure's curves. */
@@ -30,6 +31,25 @@ export function halfIndex(block: number, half: 'f' | 'g'): number {
  */
 export function halfName(block: number, half: 'f' | 'g'): string {
   return `block ${block + 1} ${half}`;
+}
+
+/**
+ * Per optimizer label: the values of `column` over the half-couplings of dataset `ds`, in network
+ * order (`half_index`), at the label's last checkpoint (latest `epoch` among its rows of `ds` that
+ * hold a number in `column`).
+ *
+ * @example
+ * finalPerHalf(rows, 'MNIST', 'cka_init'); // { gn: [0.99, 0.98, 0.97, 0.97], adam: [...], ... }
+ */
+export function finalPerHalf(rows: readonly ResultRow[], ds: string, column: string): Record<string, number[]> {
+  const mine = rows.filter((r) => r.dataset === ds && typeof r[column] === 'number');
+  const out: Record<string, number[]> = {};
+  for (const label of [...new Set(mine.map((r) => r.optimizer_label as string))]) {
+    const own = mine.filter((r) => r.optimizer_label === label);
+    const last = Math.max(...own.map((r) => r.epoch as number));
+    out[label] = own.filter((r) => r.epoch === last).sort((a, b) => (a.half_index as number) - (b.half_index as number)).map((r) => r[column] as number);
+  }
+  return out;
 }
 
 /**

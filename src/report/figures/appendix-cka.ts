@@ -3,26 +3,13 @@
  * half-coupling at init and at every checkpoint, for all 6 CIFAR-10 blocks (Fashion-MNIST when the
  * CIFAR-10 files are absent) and the 2 MNIST blocks, from Figure 2's runs (first seed).
  */
-import type { ResultRow } from '../../plots/rows.js';
 import { commonSettings, datasetsOf, derivedSettings, gnLabel, type FigureSpec, type Finding } from '../figure.js';
 import { fig2 } from './fig2-minibatch.js';
 import { appendixDeviations, num4, wrappedFigure } from './appendix-shared.js';
-import { analyzeFigureCheckpoints, halfIndex, halfName } from './appendix-checkpoints.js';
+import { analyzeFigureCheckpoints, finalPerHalf, halfIndex, halfName } from './appendix-checkpoints.js';
 
 /** Probe batch (training images) of the CKA per profile. */
 export const CKA_PROBE = { quick: 256, paper: 1024 } as const;
-
-/** Per label: CKA to init of each half-coupling (in network order) at the run's last checkpoint, for `ds`. */
-export function finalCka(analysis: readonly ResultRow[], ds: string): Record<string, number[]> {
-  const mine = analysis.filter((r) => r.dataset === ds && typeof r.cka_init === 'number');
-  const out: Record<string, number[]> = {};
-  for (const label of [...new Set(mine.map((r) => r.optimizer_label as string))]) {
-    const rows = mine.filter((r) => r.optimizer_label === label);
-    const last = Math.max(...rows.map((r) => r.epoch as number));
-    out[label] = rows.filter((r) => r.epoch === last).sort((a, b) => (a.half_index as number) - (b.half_index as number)).map((r) => r.cka_init as number);
-  }
-  return out;
-}
 
 export const appendixCkaBlocks: FigureSpec = {
   id: 'appendix-cka-blocks',
@@ -54,7 +41,7 @@ export const appendixCkaBlocks: FigureSpec = {
   findings(runs, analysis) {
     const gn = gnLabel(runs.options.rule);
     return datasetsOf(runs).flatMap((ds): Finding[] => {
-      const cka = finalCka(analysis, ds);
+      const cka = finalPerHalf(analysis, ds, 'cka_init');
       if (!cka[gn]) return [];
       const adam = cka.adam ?? [];
       return [

@@ -7,7 +7,7 @@ import { figureFromRows, type ResultRow } from '../../plots/rows.js';
 import { commonSettings, datasetsOf, derivedSettings, gnLabel, type FigureSpec, type Finding } from '../figure.js';
 import { fig2 } from './fig2-minibatch.js';
 import { appendixDeviations, num4, withIntegerTicks } from './appendix-shared.js';
-import { analyzeFigureCheckpoints, halfIndex, halfName } from './appendix-checkpoints.js';
+import { analyzeFigureCheckpoints, finalPerHalf, halfIndex, halfName } from './appendix-checkpoints.js';
 
 /**
  * Rows of the last checkpoint of each run: one per trained W with `half_index`, `which`,
@@ -17,14 +17,6 @@ export function finalWeightRows(rows: readonly ResultRow[]): ResultRow[] {
   const last = new Map<string, number>();
   for (const r of rows) last.set(`${r.dataset}|${r.optimizer_label}`, Math.max(last.get(`${r.dataset}|${r.optimizer_label}`) ?? -Infinity, r.epoch as number));
   return rows.filter((r) => r.epoch === last.get(`${r.dataset}|${r.optimizer_label}`));
-}
-
-/** Per label: the values of `column` over the half-couplings of `ds` (final checkpoint). */
-function perLabel(rows: readonly ResultRow[], ds: string, column: string): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  const mine = rows.filter((r) => r.dataset === ds && typeof r[column] === 'number').sort((a, b) => (a.half_index as number) - (b.half_index as number));
-  for (const r of mine) (out[r.optimizer_label as string] ??= []).push(r[column] as number);
-  return out;
 }
 
 export const appendixWeights: FigureSpec = {
@@ -58,10 +50,9 @@ export const appendixWeights: FigureSpec = {
   },
   findings(runs, analysis) {
     const gn = gnLabel(runs.options.rule);
-    const final = finalWeightRows(analysis);
     return datasetsOf(runs).flatMap((ds): Finding[] => {
-      const cos = perLabel(final, ds, 'weight_cos_init');
-      const ratio = perLabel(final, ds, 'weight_norm_ratio');
+      const cos = finalPerHalf(analysis, ds, 'weight_cos_init');
+      const ratio = finalPerHalf(analysis, ds, 'weight_norm_ratio');
       if (!cos[gn]) return [];
       const adam = cos.adam ?? [];
       return [
