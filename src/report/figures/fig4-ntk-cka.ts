@@ -62,8 +62,10 @@ export const fig4: FigureSpec = {
       runs.refs.forEach((ref, i) => {
         if (runs.results[i]!.status === 'complete') byRun[ref.id] = checkpointsOf(runs.results[i]!);
       });
+      // across: false: Figure 4 compares each run with its own init, not runs with each other.
       const rows = await analyzeRuns(byRun, x, train.y, {
         groups: ['ntkProbe', 'ntkKernel', 'cka'],
+        across: false,
         onCheckpoint: ({ index, total, epoch }) => runs.options.log(`  analysis: checkpoint ${index + 1}/${total} (epoch ${epoch})`),
       });
       const blocks = runs.results[0]!.config.model.blocks;
