@@ -3,21 +3,27 @@
  *   blocks.{l}.f.W [d/2, h], blocks.{l}.f.b [d/2], blocks.{l}.f.V [h, d/2] (the same with g),
  *   readout.U [d, k], l from 0; the model config as JSON in `__metadata__.config`.
  * Extra tensors (optimizer state, under `optim.`) and metadata (run position) may ride along.
- * The SHA-256 of the tensor data is recorded in `__metadata__.data_sha256`. Loading verifies it,
- * validates names and shapes against the config and names the file in every error.
+ * Every byte is covered by a SHA-256: `__metadata__.data_sha256` (the tensor data) and
+ * `__metadata__.header_sha256` (the header: the config and every metadata value, e.g. a resume
+ * point's row count). Loading verifies both, checks the config against MODEL_LIMITS (so the work
+ * is bounded before anything is allocated: tensors are built only once every name and shape the
+ * config asks for is in the file), validates names and shapes, and names the file in every error.
  *
  * @example
  * saveCheckpoint('model.safetensors', model);
  * const { model: again } = loadCheckpoint('model.safetensors');
  */
-import { CheckpointError, ExactGnError, NumericalError } from '../util/errors.js';
+import { CheckpointError, ExactGnError, NumericalError, show } from '../util/errors.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { featureWidth, modelConfig, type RevMLPConfig } from './config.js';
 import { RevMLP, type HostTensors } from './revmlp.js';
 import { paramsToHost } from './reference.js';
 
-export const CHECKPOINT_FORMAT = 'exact-gn-checkpoint/1';
+/** Format of the files written now: both digests are required. */
+export const CHECKPOINT_FORMAT = 'exact-gn-checkpoint/2';
+/** Files of format 1 (before the header digest) are still read; their digests are checked when present. */
+const LEGACY_FORMAT = 'exact-gn-checkpoint/1';
 
 /** Extra float32 tensors carried by a checkpoint (e.g. optimizer state). */
 export type ExtraTensors = Map<string, { data: Float32Array; shape: number[] }>;
@@ -88,16 +94,29 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): CheckpointCo
 }
 
 function fromContents(contents: ReturnType<typeof decodeSafetensors>, file?: string): CheckpointContents {
-  const { tensors, metadata } = contents;
+  const { tensors, metadata, verified } = contents;
   const fail = (msg: string): never => {
     throw new CheckpointError(msg, file);
   };
   if (metadata.config === undefined) fail('no model config in __metadata__.config: not an exact-gn checkpoint (write it with `exact-gn init` or saveCheckpoint)');
+  if (metadata.format !== CHECKPOINT_FORMAT && metadata.format !== LEGACY_FORMAT) {
+    fail(`unknown checkpoint format ${show(metadata.format)} in __metadata__.format (this version reads ${CHECKPOINT_FORMAT} and ${LEGACY_FORMAT}); the file is corrupt or from a newer exact-gn`);
+  }
+  if (metadata.format === CHECKPOINT_FORMAT && !(verified.includes('data') && verified.includes('header'))) {
+    fail(`a ${CHECKPOINT_FORMAT} file must carry data_sha256 and header_sha256, but ${verified.length === 0 ? 'neither' : `only ${verified[0]}_sha256`} is there: the header is corrupt or was edited; delete the file and rerun the step that writes it`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(metadata.config!);
+  } catch (e) {
+    return fail(`__metadata__.config is not valid JSON (${(e as Error).message.slice(0, 120)})`);
+  }
   let cfg: RevMLPConfig;
   try {
-    cfg = modelConfig(JSON.parse(metadata.config!) as RevMLPConfig, 'config');
+    cfg = modelConfig(parsed as RevMLPConfig, 'config');
   } catch (e) {
-    return fail(`invalid model config in __metadata__: ${(e as Error).message}`);
+    if (e instanceof ExactGnError) return fail(`invalid model config in __metadata__: ${e.message}`);
+    throw e;
   }
   const shapes = checkpointShapes(cfg);
   const host: HostTensors = new Map();

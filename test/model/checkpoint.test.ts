@@ -71,15 +71,16 @@ test('truncated and corrupted checkpoints are rejected with the file name and th
   dataFlip[bytes.length - 5]! ^= 0x10;
   writeFileSync(path, dataFlip);
   assert.throws(() => loadCheckpoint(path), (e: unknown) => e instanceof CheckpointError && (e as Error).message.startsWith(path) && /SHA-256.*the tensor data is corrupt/.test((e as Error).message));
-  // A valid safetensors file that is not a model of its own config.
+  // A valid safetensors file (with valid digests) that is not a model of its own config.
   const { tensors, metadata } = decodeSafetensors(bytes);
+  const sealed = { checksum: true };
   const wrongShape = { ...tensors, 'blocks.0.f.W': { dtype: 'F32' as const, shape: [4, 5], data: new Float32Array(20) } };
-  assert.throws(() => decodeCheckpoint(encodeSafetensors(wrongShape, metadata), 'x.safetensors'), /x.safetensors: tensor blocks.0.f.W has shape \[4, 5\], expected \[4, 6\]/);
+  assert.throws(() => decodeCheckpoint(encodeSafetensors(wrongShape, metadata, sealed), 'x.safetensors'), /x.safetensors: tensor blocks.0.f.W has shape \[4, 5\], expected \[4, 6\]/);
   const missing = { ...tensors };
   delete missing['blocks.0.g.b'];
-  assert.throws(() => decodeCheckpoint(encodeSafetensors(missing, metadata), 'y.safetensors'), /y.safetensors: missing tensor blocks.0.g.b/);
-  assert.throws(() => decodeCheckpoint(encodeSafetensors(tensors, {}), 'z.safetensors'), /z.safetensors: no model config/);
+  assert.throws(() => decodeCheckpoint(encodeSafetensors(missing, metadata, sealed), 'y.safetensors'), /y.safetensors: missing tensor blocks.0.g.b/);
+  assert.throws(() => decodeCheckpoint(encodeSafetensors(tensors, {}, sealed), 'z.safetensors'), /z.safetensors: no model config/);
   const nan = { ...tensors, 'readout.U': { ...tensors['readout.U']!, data: Float32Array.from(tensors['readout.U']!.data as Float32Array, (v, i) => (i === 3 ? NaN : v)) } };
-  assert.throws(() => decodeCheckpoint(encodeSafetensors(nan, metadata)), /non-finite value \(NaN\) at index 3/);
+  assert.throws(() => decodeCheckpoint(encodeSafetensors(nan, metadata, sealed)), /non-finite value \(NaN\) at index 3/);
   assert.equal(tf.memory().numTensors >= 0, true);
 });
