@@ -9,7 +9,7 @@ import { validateConfig, type ExperimentConfig } from '../experiments/config.js'
 import { cifar10Available, fallback, listPresets, preset, PROFILES, type Profile } from '../experiments/presets.js';
 import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
 import { registerCommand } from './main.js';
-import { numberFlag, parseArgs, stringFlag, type Parsed } from './args.js';
+import { numberFlag, parseArgs, seedFlag, stringFlag, type Parsed } from './args.js';
 
 const RUN_USAGE =
   'exact-gn run CONFIG.json | --preset NAME [--profile quick|paper] [--seed N] [--rule block|half-coupling] [--epochs N] [--fallback]  ' +
@@ -37,7 +37,7 @@ function presetConfig(p: Parsed): { config: ExperimentConfig; note?: string } {
   const rule = stringFlag(p, 'rule') ?? 'block';
   if (!UPDATE_RULES.includes(rule as UpdateRule)) throw new ConfigError('--rule', `unknown GN rule ${show(rule)}; use one of ${UPDATE_RULES.join(', ')}`);
   const opts: Parameters<typeof preset>[1] = { profile: profile as Profile, rule: rule as UpdateRule };
-  const seed = numberFlag(p, 'seed', { integer: true });
+  const seed = seedFlag(p, 'seed');
   if (seed !== undefined) opts.seed = seed;
   const epochs = numberFlag(p, 'epochs', { integer: true, min: 1 });
   if (epochs !== undefined) opts.epochs = epochs;
@@ -62,7 +62,7 @@ export async function runCommand(argv: readonly string[]): Promise<string> {
     out: { type: 'string' },
     wait: { type: 'boolean' },
     quiet: { type: 'boolean' },
-  }, 'run');
+  }, 'run', { positionals: 1 });
   const hasPreset = p.flags.preset !== undefined;
   if (p.positionals.length > 1) throw new ConfigError('run', `takes one config file, got ${p.positionals.length}: ${p.positionals.join(' ')}`);
   if (hasPreset === (p.positionals.length === 1)) throw new ConfigError('run', `give either a CONFIG.json file or --preset NAME; usage: ${RUN_USAGE}`);

@@ -93,7 +93,29 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): CheckpointCo
   return fromContents(decodeSafetensors(bytes, file), file);
 }
 
+/**
+ * Verifies a checkpoint file without building the model: both SHA-256 digests, the format, the
+ * config (within MODEL_LIMITS) and every tensor's name, shape and finiteness. Throws the same
+ * CheckpointError loadCheckpoint would, naming the file; returns the model config.
+ *
+ * @example
+ * verifyCheckpoint('runs/3f9c0a1b2c3d4e5f/checkpoints/epoch-0002.safetensors').blocks; // 2
+ */
+export function verifyCheckpoint(path: string): RevMLPConfig {
+  return validated(readSafetensors(path), path).cfg;
+}
+
 function fromContents(contents: ReturnType<typeof decodeSafetensors>, file?: string): CheckpointContents {
+  const { cfg, host, extra, metadata } = validated(contents, file);
+  try {
+    return { model: RevMLP.fromHost(cfg, host), extra, metadata };
+  } catch (e) {
+    if (e instanceof ExactGnError) throw new CheckpointError(e.message, file);
+    throw e;
+  }
+}
+
+function validated(contents: ReturnType<typeof decodeSafetensors>, file?: string): { cfg: RevMLPConfig; host: HostTensors; extra: ExtraTensors; metadata: Record<string, string> } {
   const { tensors, metadata, verified } = contents;
   const fail = (msg: string): never => {
     throw new CheckpointError(msg, file);
@@ -136,17 +158,16 @@ function fromContents(contents: ReturnType<typeof decodeSafetensors>, file?: str
     if (shapes.has(name)) continue;
     if (!name.startsWith('optim.') && !name.startsWith('extra.')) fail(`unexpected tensor ${name}: not part of a model with this config`);
     if (t.dtype !== 'F32') fail(`tensor ${name} has dtype ${t.dtype}, expected F32`);
-    extra.set(name, { data: t.data as Float32Array, shape: t.shape });
+    const data = t.data as Float32Array;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) fail(`tensor ${name} holds a non-finite value (${data[i]}) at index ${i}`);
+    }
+    extra.set(name, { data, shape: t.shape });
   }
   const rest: Record<string, string> = { ...metadata };
   delete rest.config;
   delete rest.format;
-  try {
-    return { model: RevMLP.fromHost(cfg, host), extra, metadata: rest };
-  } catch (e) {
-    if (e instanceof ExactGnError) return fail(e.message);
-    throw e;
-  }
+  return { cfg, host, extra, metadata: rest };
 }
 
 function shapeOf(cfg: RevMLPConfig, name: string): number[] {

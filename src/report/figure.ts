@@ -37,7 +37,10 @@ export interface FigureOptions {
  */
 export function figureOptions(input: Partial<FigureOptions> = {}): FigureOptions {
   const envProfile = process.env.EXACT_GN_PROFILE;
-  const profile = input.profile ?? (envProfile === 'paper' || envProfile === 'quick' ? envProfile : 'quick');
+  if (input.profile === undefined && envProfile !== undefined && envProfile !== '' && !PROFILES.includes(envProfile as Profile)) {
+    throw new ConfigError('EXACT_GN_PROFILE', `unknown profile ${show(envProfile)}; use one of ${PROFILES.join(', ')} (or unset it for quick)`);
+  }
+  const profile = input.profile ?? (envProfile !== undefined && envProfile !== '' ? (envProfile as Profile) : 'quick');
   if (!PROFILES.includes(profile)) throw new ConfigError('profile', `unknown profile ${show(profile)}; use one of ${PROFILES.join(', ')}`);
   const rule = input.rule ?? 'block';
   if (!UPDATE_RULES.includes(rule)) throw new ConfigError('rule', `unknown rule ${show(rule)}; use one of ${UPDATE_RULES.join(', ')}`);
@@ -166,7 +169,8 @@ export async function runFigure(spec: FigureSpec, input: Partial<FigureOptions> 
   const rows: LabeledRow[] = [];
   for (const [i, ref] of refs.entries()) {
     const t0 = Date.now();
-    const res = await runExperiment(ref.config, { root: options.root, progress: options.progress });
+    // An analysis reads the epoch checkpoints: verify them first, so a damaged one is named and recomputed, never analysed.
+    const res = await runExperiment(ref.config, { root: options.root, progress: options.progress, verifyCheckpoints: spec.analyze !== undefined });
     const took = ((Date.now() - t0) / 1000).toFixed(1);
     options.log(`[${spec.id} ${i + 1}/${refs.length}] ${ref.id}: ${res.cached ? 'cached' : `trained in ${took} s`} (${res.status}) -> ${res.dir}`);
     if (res.status === 'failed') options.log(`  run failed: ${res.reason ?? 'unknown reason'} (its curve stops there and is marked failed)`);
