@@ -294,7 +294,7 @@ function tryResume(s: Session): Resumed | null {
     s.warn(`the resume checkpoint of run ${s.key} does not belong to this run; starting it over`);
     return null;
   }
-  const why = inconsistentResume(s, pos);
+  const why = inconsistentResume(s, pos, m.phase ?? 'main', num(m.optimizerStep));
   if (why !== null) {
     ck.model.dispose();
     s.warn(`the resume checkpoint of run ${s.key} is not trusted: ${why}; starting over from epoch 0, the last point known to be consistent`);
@@ -328,11 +328,15 @@ export function rowsAfterEpoch(cfg: ResolvedConfig, batches: number, epoch: numb
  * config (step = epoch x steps per epoch, rows = rowsAfterEpoch) and with events.jsonl (its first
  * `rows` rows end with epoch `epoch`, and any later row belongs to a later epoch).
  */
-function inconsistentResume(s: Session, pos: Position): string | null {
+function inconsistentResume(s: Session, pos: Position, phase: string, optimizerStep: number): string | null {
   const at = `it says epoch ${pos.epoch}, step ${pos.step}, ${pos.rows} rows`;
   if (pos.step !== pos.epoch * s.batches) return `${at}, but epoch ${pos.epoch} ends at step ${pos.epoch * s.batches}`;
   const want = rowsAfterEpoch(s.cfg, s.batches, pos.epoch);
   if (pos.rows !== want) return `${at}, but this config has written ${want} rows when epoch ${pos.epoch} ends`;
+  // The optimizer counts the steps of its phase (a fresh one starts after the switch).
+  const switchStep = s.cfg.switchAt ? s.cfg.switchAt.epoch * s.batches : 0;
+  const phaseSteps = phase === 'switch' ? pos.step - switchStep : pos.step;
+  if (optimizerStep !== phaseSteps) return `${at}, but its optimizer has taken ${optimizerStep} steps (${phaseSteps} expected in phase ${phase})`;
   let rows: unknown[];
   try {
     rows = existsSync(s.paths.events) ? readJsonl(s.paths.events).rows : [];

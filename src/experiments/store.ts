@@ -123,6 +123,10 @@ function isDone(v: unknown): v is DoneRecord {
  */
 export function inspectRun(dir: string, expected?: ResolvedConfig): RunState {
   const p = runPaths(dir);
+  // A folder where a record file belongs is not damage the runner may repair (it is not ours to delete).
+  for (const f of [p.done, p.events, p.config]) {
+    if (isFolder(f)) throw new FileError(f, 'is a folder where exact-gn keeps a file of the run; move it away, then run again (the run is recomputed)', 'EISDIR');
+  }
   if (!existsSync(p.done)) return existsSync(p.events) || existsSync(p.config) ? { state: 'incomplete' } : { state: 'missing' };
   let done: unknown;
   let config: unknown;
