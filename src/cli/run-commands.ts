@@ -62,7 +62,7 @@ export async function runCommand(argv: readonly string[]): Promise<string> {
     out: { type: 'string' },
     wait: { type: 'boolean' },
     quiet: { type: 'boolean' },
-  }, 'run', { positionals: 1 });
+  }, 'run', { positionals: Infinity }); // the config file; more than one is refused below, with the usage
   const hasPreset = p.flags.preset !== undefined;
   if (p.positionals.length > 1) throw new ConfigError('run', `takes one config file, got ${p.positionals.length}: ${p.positionals.join(' ')}`);
   if (hasPreset === (p.positionals.length === 1)) throw new ConfigError('run', `give either a CONFIG.json file or --preset NAME; usage: ${RUN_USAGE}`);

@@ -337,7 +337,8 @@ test('7: positional junk, a flag given twice, --seed 4294967296, EXACT_GN_PROFIL
   const root = tempRoot('cli');
   oneLine(await cli('init', '--input-dim', '8', '--hidden', '4', '--blocks', '1', '--classes', '2', '--seed', '4294967296', '--out', join(root, 'a')), 2, /--seed: seeds are integers in \[0, 2\^32\), got "4294967296"/);
   oneLine(await cli('init', 'junk', '--input-dim', '8', '--hidden', '4', '--blocks', '1', '--classes', '2', '--out', join(root, 'a')), 2, /^exact-gn init: argument "junk": unexpected/);
-  oneLine(await cli('run', 'a.json', 'b.json'), 2, /argument "b\.json": unexpected: `exact-gn run` takes at most 1 positional argument/);
+  oneLine(await cli('run', 'a.json', 'b.json'), 2, /^exact-gn run: run: takes one config file, got 2: a\.json b\.json$/);
+  oneLine(await cli('presets', 'junk'), 2, /^exact-gn presets: argument "junk": unexpected: `exact-gn presets` takes no positional arguments; it takes no options$/);
   oneLine(await cli('init', '--input-dim', '8', '--input-dim', '8', '--hidden', '4', '--blocks', '1', '--classes', '2', '--out', join(root, 'a')), 2, /--input-dim: is given twice/);
   assert.deepEqual(tree(root), []);
   // Seeds in configs: 32-bit too (2^32 would silently equal 0).
