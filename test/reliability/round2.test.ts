@@ -18,7 +18,7 @@ import { RevMLP } from '../../src/model/revmlp.js';
 import { analyzeRuns } from '../../src/metrics/analyze.js';
 import { figureOptions, runFigure, type FigureSpec } from '../../src/report/figure.js';
 import { parseArgs, seedFlag, seedList } from '../../src/cli/args.js';
-import { main } from '../../src/cli/main.js';
+import { main, registerCommand } from '../../src/cli/main.js';
 import '../../src/cli/commands.js';
 import { Rng } from '../../src/util/rng.js';
 import { setupBackend } from '../helpers/backend.js';
@@ -268,6 +268,20 @@ test('2: a full disk in the middle of a run: FileError naming the file, lock rel
     assert.deepEqual(withoutTimings(r.rows), withoutTimings((await uninterrupted()).rows), `${target}: nothing lost`);
     rmSync(dir, { recursive: true });
   }
+});
+
+test('2: a raw Node.js file error escaping a command is still one line naming the path (exit 1); other errors stay bugs', async () => {
+  registerCommand('test-raw-fs', () => {
+    throw Object.assign(new Error("ENOSPC: no space left on device, write '/x/y'"), { code: 'ENOSPC', syscall: 'write', path: '/x/y', errno: -28 });
+  }, 'exact-gn test-raw-fs');
+  oneLine(await cli('test-raw-fs'), 1, /^exact-gn test-raw-fs: \/x\/y: cannot write: no space left on the disk/);
+  registerCommand('test-bug', () => {
+    throw new TypeError('a bug');
+  }, 'exact-gn test-bug');
+  await assert.rejects(cli('test-bug'), TypeError, 'a real bug is not disguised as a user error');
+  const root = tempRoot('cli');
+  writeFileSync(join(root, 'a-file'), 'x');
+  oneLine(await cli('reproduce', '--out', join(root, 'a-file')), 1, /cannot create the folder: a file exists where a folder is needed/);
 });
 
 // ---------------------------------------------------------------------------------------------
