@@ -9,6 +9,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, wri
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ExactGnError, ConfigError, check } from '../util/errors.js';
+import { fileError } from './fs-errors.js';
 
 /** Who holds a lock, as written in the lock file. */
 export interface LockHolder {
@@ -114,7 +115,7 @@ function createExclusive(path: string, text: string): boolean {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
-    throw new ConfigError('lock path', `cannot create lock file ${path} (${code ?? String(e)}); check that its directory exists and is writable`);
+    throw fileError(e, path, 'write'); // a FileError: the path, the reason in words, what to do
   }
   try {
     writeSync(fd, text);
@@ -122,7 +123,7 @@ function createExclusive(path: string, text: string): boolean {
   } catch (e) {
     closeSync(fd);
     unlinkIfPresent(path);
-    throw new ConfigError('lock path', `cannot write lock file ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}); check free disk space`);
+    throw fileError(e, path, 'write');
   }
   closeSync(fd);
   return true;
