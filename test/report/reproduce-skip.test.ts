@@ -75,3 +75,13 @@ test('CLI: reproduce without Fashion-MNIST writes the report, names the skipped 
   const html = readFileSync(join(out, 'index.html'), 'utf8');
   assert.match(html, /Figure 5[^<]*\(not produced\)/);
 });
+
+test('scripts/check-report.ts (CI) fails on that report, naming the skipped figure and the missing sections', () => {
+  const out = join(dir, 'cli');
+  assert.ok(existsSync(join(out, 'findings.json')), 'the CLI test above writes this report');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'scripts', 'check-report.ts'), out], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /^check-report: fig5 was skipped: .*\(provide it with: apt-get install dataset-fashion-mnist\)$/m);
+  assert.match(r.stdout, /^check-report: fig1: no section "Figure 1/m);
+  assert.match(r.stdout, /the exactness verification is missing/);
+});
