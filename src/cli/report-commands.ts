@@ -18,7 +18,7 @@ async function reproduceCommand(argv: readonly string[]): Promise<string> {
     verify: { type: 'boolean' },
   }, 'reproduce');
   const profile = stringFlag(p, 'profile') ?? 'quick';
-  if (!PROFILES.includes(profile as Profile)) throw new ConfigError('--profile', `unknown profile ${JSON.stringify(profile)}; use quick or paper`);
+  if (!PROFILES.includes(profile as Profile)) throw new ConfigError('--profile', `unknown profile ${JSON.stringify(profile)}; use one of ${PROFILES.join(', ')}`);
   const rule = stringFlag(p, 'rule') ?? 'block';
   if (!UPDATE_RULES.includes(rule as UpdateRule)) throw new ConfigError('--rule', `unknown rule ${JSON.stringify(rule)}; use block or half-coupling`);
   const seeds = seedList(p, 'seeds');
