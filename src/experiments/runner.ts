@@ -12,7 +12,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, backendInfo, useBackend } from '../backend/index.js';
-import { CheckpointError, ConfigError, DataError, FileError, NumericalError } from '../util/errors.js';
+import { CheckpointError, ConfigError, DataError, FileError, NumericalError, show } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { loadDataset } from '../data/load.js';
 import { fullBatch, gatherBatch, miniBatches } from '../data/batches.js';
@@ -286,15 +286,17 @@ function tryResume(s: Session): Resumed | null {
   const m = ck.metadata;
   const num = (v: string | undefined): number => (v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : NaN);
   const pos = { epoch: num(m.epoch), step: num(m.step), rows: num(m.rows) };
-  const ok = m.kind === 'resume' && m.key === s.key && canonicalJson(ck.model.config) === canonicalJson(s.cfg.model) &&
-    Number.isInteger(pos.epoch) && Number.isInteger(pos.step) && Number.isInteger(pos.rows) && pos.epoch <= s.cfg.epochs &&
-    Number.isInteger(num(m.optimizerStep));
-  if (!ok) {
+  const ours = m.kind === 'resume' && m.key === s.key && canonicalJson(ck.model.config) === canonicalJson(s.cfg.model);
+  if (!ours) {
     ck.model.dispose();
     s.warn(`the resume checkpoint of run ${s.key} does not belong to this run; starting it over`);
     return null;
   }
-  const why = inconsistentResume(s, pos, m.phase ?? 'main', num(m.optimizerStep));
+  const wellFormed = Number.isInteger(pos.epoch) && Number.isInteger(pos.step) && Number.isInteger(pos.rows) && pos.epoch <= s.cfg.epochs &&
+    Number.isInteger(num(m.optimizerStep));
+  const why = wellFormed
+    ? inconsistentResume(s, pos, m.phase ?? 'main', num(m.optimizerStep))
+    : `its position is not whole numbers within the run (epoch ${show(m.epoch)}, step ${show(m.step)}, rows ${show(m.rows)}, optimizerStep ${show(m.optimizerStep)})`;
   if (why !== null) {
     ck.model.dispose();
     s.warn(`the resume checkpoint of run ${s.key} is not trusted: ${why}; starting over from epoch 0, the last point known to be consistent`);

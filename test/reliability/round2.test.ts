@@ -118,6 +118,8 @@ test('1: a resume point with valid digests that contradicts the config or events
   const cases: [what: string, edit: (m: Record<string, string>) => Record<string, string>, why: RegExp, events?: (text: string) => string][] = [
     ['rows too small', (m) => ({ ...m, rows: '5' }), /it says epoch 2, step 8, 5 rows, but this config has written 11 rows when epoch 2 ends/],
     ['step of another epoch', (m) => ({ ...m, step: '7' }), /it says epoch 2, step 7, 11 rows, but epoch 2 ends at step 8/],
+    ['an optimizer step of 1.5', (m) => ({ ...m, optimizerStep: '1.5' }), /its position is not whole numbers within the run \(epoch "2", step "8", rows "11", optimizerStep "1\.5"\)/],
+    ['an optimizer step of 1e400', (m) => ({ ...m, optimizerStep: '1e400' }), /optimizerStep "1e400"/],
     ['the whole position of an earlier point', (m) => ({ ...m, epoch: '1', step: '4', rows: '6' }), /it says epoch 1, step 4, 6 rows, but its optimizer has taken 8 steps/],
     ['events.jsonl lost rows', same, /it says epoch 2, step 8, 11 rows, but events\.jsonl holds only 5 complete rows/, (t) => t.split('\n').slice(0, 5).join('\n') + '\n'],
     ['events.jsonl rows of another epoch', same, /but row 11 of events\.jsonl is from epoch 3/, (t) => t.replace(/"epoch":2,"step":8,"test_loss"/, '"epoch":3,"step":8,"test_loss"')],
