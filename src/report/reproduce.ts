@@ -9,7 +9,7 @@ import { backendInfo } from '../backend/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { toStandaloneHtml, type HtmlSection } from '../plots/html.js';
 import { ConfigError, show } from '../util/errors.js';
-import { figureOptions, reproduceFigure, type FigureOptions, type FigureSpec, findingTable, type Finding } from './figure.js';
+import { figureOptions, FigureRunsMissingError, reproduceFigure, type FigureOptions, type FigureSpec, findingTable, type Finding } from './figure.js';
 import { ALL_FIGURES } from './catalog.js';
 import { verifyExactness, type ExactnessRow } from './verify.js';
 import { paperFigure1Findings, paperFigure1Mnist } from './results-csv.js';
@@ -28,6 +28,8 @@ export interface ReproduceResult {
   findings: { figure: string; findings: Finding[] }[];
   exactness: ExactnessRow[];
   seconds: number;
+  /** With noTrain: the figures left out because some of their runs are not in the store, and those runs' keys. */
+  missing: { figure: string; keys: string[] }[];
 }
 
 /** Resolves figure ids, with a clear error for unknown ones. */
@@ -54,6 +56,7 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   mkdirSync(out, { recursive: true });
   const sections: HtmlSection[] = [];
   const allFindings: ReproduceResult['findings'] = [];
+  const missing: ReproduceResult['missing'] = [];
   let exactness: ExactnessRow[] = [];
   if (!input.skipVerify) {
     options.log('verifying exactness of the GN step on MNIST (float64 finite differences)...');
@@ -68,7 +71,21 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   }
   for (const spec of specs) {
     options.log(`== ${spec.title}`);
-    const { runs, figures, findings } = await reproduceFigure(spec, options);
+    let built: Awaited<ReturnType<typeof reproduceFigure>>;
+    try {
+      built = await reproduceFigure(spec, options);
+    } catch (e) {
+      if (!(e instanceof FigureRunsMissingError)) throw e;
+      missing.push({ figure: spec.id, keys: e.missing.map((m) => m.key) });
+      sections.push({
+        title: `${spec.title}: not built`,
+        text: `${e.missing.length} of its runs are not complete in ${options.root ?? 'the runs folder'} and this report was built with --no-train, which never trains. ` +
+          'Train them (`exact-gn run --plan plan.json --index N`, see docs/scale-out.md), then build the report again.',
+        tables: [e.missing.map((m) => ({ key: m.key, label: m.label ?? '', state: m.state }))],
+      });
+      continue;
+    }
+    const { runs, figures, findings } = built;
     allFindings.push({ figure: spec.id, findings });
     const deviations = spec.deviations(options, runs);
     sections.push({
@@ -97,8 +114,8 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   });
   const index = join(out, 'index.html');
   writeFileAtomic(index, html);
-  writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings }, null, 2)}\n`);
-  return { index, findings: allFindings, exactness, seconds };
+  writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings, ...(missing.length ? { missing } : {}) }, null, 2)}\n`);
+  return { index, findings: allFindings, exactness, seconds, missing };
 }
 
 function escape(s: string): string {
