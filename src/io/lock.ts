@@ -11,7 +11,7 @@
  * file has not been touched for `staleAfterMs` is stale (its holder died: a preempted cluster node,
  * a killed pod). Holders that do not heartbeat are never judged stale by age.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readlinkSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -213,12 +213,43 @@ setInterval(() => {
 }, ms);
 `;
 
-function startHeartbeat(path: string, holder: LockHolder): Worker | null {
-  if (!holder.heartbeatMs) return null;
-  const w = new Worker(HEARTBEAT_SOURCE, { eval: true, workerData: { path, token: holder.token, ms: holder.heartbeatMs } });
-  w.unref();
-  w.on('error', () => {}); // a failed heartbeat only makes the lock look stale sooner
-  return w;
+function touchIfOurs(path: string, token: string): void {
+  if (readLockHolder(path)?.token !== token) return;
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+  } catch {
+    // gone or unwritable: nothing to keep fresh
+  }
+}
+
+/** Starts the heartbeat of a held lock; returns its stop function. */
+function startHeartbeat(path: string, holder: LockHolder): (() => void) | null {
+  const ms = holder.heartbeatMs;
+  if (!ms) return null;
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  // Should the worker fail, beat from this thread instead (between steps), so the lock never looks abandoned.
+  const fallback = (): void => {
+    if (stopped || timer !== null) return;
+    timer = setInterval(() => touchIfOurs(path, holder.token), ms);
+    timer.unref();
+  };
+  let w: Worker | null = null;
+  try {
+    // execArgv []: the worker must not inherit loaders or --input-type (its source is CommonJS).
+    w = new Worker(HEARTBEAT_SOURCE, { eval: true, execArgv: [], workerData: { path, token: holder.token, ms } });
+    w.unref();
+    w.on('error', fallback);
+    w.on('exit', fallback);
+  } catch {
+    fallback();
+  }
+  return () => {
+    stopped = true;
+    if (timer !== null) clearInterval(timer);
+    void w?.terminate();
+  };
 }
 
 function makeLock(path: string, holder: LockHolder): Lock {
@@ -230,7 +261,7 @@ function makeLock(path: string, holder: LockHolder): Lock {
     released = true;
     held.delete(release);
     heldTokens.delete(holder.token);
-    void heartbeat?.terminate();
+    heartbeat?.();
     // Remove the file only if it is still ours (not taken over after we were judged stale).
     if (readLockHolder(path)?.token === holder.token) unlinkIfPresent(path);
   };
