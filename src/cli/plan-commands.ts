@@ -4,14 +4,15 @@
  * what an array task runs). See docs/scale-out.md.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, show } from '../util/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { DEVICES, type Device } from '../experiments/cost.js';
 import { k8sManifest, slurmScript, type EmitOptions } from '../experiments/emit.js';
 import { planEntry, readPlan, runPlanEntry } from '../experiments/plan.js';
-import { runsRoot } from '../experiments/store.js';
+import { runPaths, runsRoot } from '../experiments/store.js';
+import { readLockHolder } from '../io/lock.js';
 import { PROFILES, type Profile } from '../experiments/presets.js';
 import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
 import { planReport } from '../report/plan.js';
@@ -137,6 +138,11 @@ export async function planRunCommand(p: Parsed): Promise<string> {
   const stale = numberFlag(p, 'stale-after', { exclusiveMin: 0 });
   const t0 = performance.now();
   const root = stringFlag(p, 'runs') ?? stringFlag(p, 'out');
+  const holder = readLockHolder(runPaths(join(runsRoot(root), entry.key)).lock);
+  if (holder !== null && p.flags.quiet !== true) {
+    process.stderr.write(`exact-gn run: run ${entry.key} is locked by pid ${holder.pid} on ${holder.hostname} (since ${holder.startedAt}): waiting for it; ` +
+      `a lock left by a dead process is taken over (on another host or container once untouched for ${stale ?? 300} s)\n`);
+  }
   const res = await runPlanEntry(plan, index, {
     ...(root !== undefined ? { root } : {}),
     ...(stale !== undefined ? { staleAfterMs: stale * 1000 } : {}),
