@@ -54,7 +54,9 @@ async function reproduceCommand(argv: readonly string[]): Promise<string> {
     const indexes = plan ? unique.map((k) => plan.entries.find((e) => e.key === k)?.index).filter((i): i is number => i !== undefined) : [];
     const how = plan && indexes.length === unique.length
       ? `plan entries ${indexes.sort((a, b) => a - b).join(', ')} (exact-gn run --plan ${planPath} --index N)`
-      : `runs ${unique.join(', ')} (exact-gn plan ... --out plan.json, then exact-gn run --plan plan.json --index N)`;
+      : `runs ${unique.join(', ')} (exact-gn plan ... --out plan.json, then exact-gn run --plan plan.json --index N)` +
+        (plan ? `; ${unique.length - indexes.length} of them are not in ${planPath}: the report asks for other runs than the plan has ` +
+          '(CIFAR-10 present on one machine and not on the other, see EXACT_GN_CIFAR10_DIR)' : '');
     throw new ExactGnError('E_RUN_MISSING', `report written to ${res.index} without ${res.missing.map((m) => `${m.figure} (${m.keys.length} runs missing)`).join(', ')}: ` +
       `--no-train trains nothing; train ${how}, then build the report again`);
   }
