@@ -108,6 +108,10 @@ export function planCommand(argv: readonly string[]): string {
     `plan: ${out}: ${t.runs} runs (${t.figureRuns} asked for by ${plan.figures.length} figures; shared runs once), profile ${plan.profile}, device ${plan.device}`,
     `estimate: ${t.cpuHours} CPU hours in all on the benchmark machine (docs/benchmarks.md), longest run ${t.longestCpuHours} h, ` +
       `GPU ${t.gpuHours === null ? 'not measured yet' : `${t.gpuHours} h`}; peak memory ${t.maxMemoryMB} MB per run; ${t.diskGB} GB of checkpoints and logs`,
+    `per figure (a shared run counts in each): ${plan.figures.map((f) => {
+      const mine = plan.entries.filter((e) => e.figures.includes(f));
+      return `${f} ${mine.length} runs ${Math.round(mine.reduce((s, e) => s + e.estimate.cpuSeconds, 0) / 360) / 10} h`;
+    }).join('; ')}`,
     ...(fellBack > 0 ? [`note: ${fellBack} runs use Fashion-MNIST in place of CIFAR-10 (EXACT_GN_CIFAR10_DIR was not set to the CIFAR-10 files here); make the plan where they are to train on CIFAR-10`] : []),
     ...files.slice(1).map(([path]) => `wrote ${path}`),
     `each task: exact-gn run --plan ${out} --index N (N = 0..${t.runs - 1}); then: exact-gn reproduce --plan ${out} --runs DIR --no-train`,
