@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withoutTimings } from '../../src/experiments/events.js';
 import { inspectRun, runPaths } from '../../src/experiments/store.js';
@@ -130,6 +130,15 @@ test('plan entries run as separate processes (out of order, two at a time, one k
   const partial = await cli('reproduce', '--plan', planPath, '--runs', root, '--no-train', '--no-verify', '--out', join(work, 'report-partial')).done;
   assert.equal(partial.code, 1);
   assert.match(partial.err, /\(1 runs missing\).*plan entries 2 \(/);
+
+  // As after a requeue onto another node: the dead task's lock names a host this process cannot
+  // check, and its heartbeat stopped ten minutes ago (older than the default --stale-after 300 s).
+  const lockPath = runPaths(join(root, keys[2]!)).lock;
+  const dead = JSON.parse(readFileSync(lockPath, 'utf8')) as Record<string, unknown>;
+  assert.equal(dead.heartbeatMs, 30_000, 'run locks heartbeat');
+  writeFileSync(lockPath, JSON.stringify({ ...dead, hostname: 'node-b', pid: 4242 }));
+  const tenMinutesAgo = new Date(Date.now() - 600_000);
+  utimesSync(lockPath, tenMinutesAgo, tenMinutesAgo);
 
   // The rerun and a duplicate of it at the same time: one takes over the dead task's lock and
   // resumes, the other waits for it and then finds the run complete.
