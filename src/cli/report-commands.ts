@@ -1,5 +1,5 @@
 /** `exact-gn reproduce` and `exact-gn data download cifar10`. */
-import { ConfigError, ExactGnError } from '../util/errors.js';
+import { ConfigError, DataError, ExactGnError } from '../util/errors.js';
 import { readPlan } from '../experiments/plan.js';
 import { downloadCifar10 } from '../data/download.js';
 import { PROFILES, type Profile } from '../experiments/presets.js';
@@ -57,10 +57,16 @@ async function reproduceCommand(argv: readonly string[]): Promise<string> {
       : `runs ${unique.join(', ')} (exact-gn plan ... --out plan.json, then exact-gn run --plan plan.json --index N)` +
         (plan ? `; ${unique.length - indexes.length} of them are not in ${planPath}: the report asks for other runs than the plan has ` +
           '(CIFAR-10 present on one machine and not on the other, see EXACT_GN_CIFAR10_DIR)' : '');
+    const alsoSkipped = res.skipped.length > 0 ? `; ${res.skipped.map((s) => `${s.figure} could not run (${s.fix === null ? s.reason : `needs: ${s.fix}`})`).join('; ')}` : '';
     throw new ExactGnError('E_RUN_MISSING', `report written to ${res.index} without ${res.missing.map((m) => `${m.figure} (${m.keys.length} runs missing)`).join(', ')}: ` +
-      `--no-train trains nothing; train ${how}, then build the report again`);
+      `--no-train trains nothing; train ${how}, then build the report again${alsoSkipped}`);
   }
   const shown = res.findings.flatMap((f) => f.findings).filter((f) => f.holds !== undefined);
+  if (res.skipped.length > 0) {
+    // The report is written, every other figure in it; exit 1 so scripts and CI notice.
+    throw new DataError(`report written to ${res.index}, but ${res.skipped.length} of ${res.findings.length + res.skipped.length} figures could not run: ` +
+      res.skipped.map((s) => `${s.figure} (${s.fix === null ? s.reason : `needs: ${s.fix}`})`).join('; '));
+  }
   return `report: ${res.index} (${res.seconds.toFixed(0)} s; paper's claims shown in ${shown.filter((f) => f.holds).length} of ${shown.length} checked findings)`;
 }
 
