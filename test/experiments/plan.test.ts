@@ -13,14 +13,15 @@ import { validateConfig } from '../../src/experiments/config.js';
 import { runKey } from '../../src/experiments/key.js';
 import { preset } from '../../src/experiments/presets.js';
 import { BENCHMARK_STEPS, estimateRun, FORWARD_SHARE, STARTUP_SECONDS } from '../../src/experiments/cost.js';
-import { planEntry, readPlan, validatePlan, type Plan } from '../../src/experiments/plan.js';
+import { buildPlan, planEntry, readPlan, validatePlan, type Plan } from '../../src/experiments/plan.js';
+import { inspectRun } from '../../src/experiments/store.js';
 import { k8sManifest, memoryRequestMiB, slurmScript, slurmTime, type EmitOptions } from '../../src/experiments/emit.js';
 import { planReport } from '../../src/report/plan.js';
 import { ALL_FIGURES } from '../../src/report/catalog.js';
 import { figureOptions } from '../../src/report/figure.js';
 import { runCommand } from '../../src/cli/run-commands.js';
 import { planCommand } from '../../src/cli/plan-commands.js';
-import { tempRoot } from './fixtures/configs.js';
+import { tempRoot, tinyMini } from './fixtures/configs.js';
 
 before(async () => {
   await setupBackend();
@@ -288,4 +289,28 @@ test('exact-gn plan writes the plan and the scheduler files next to it', () => {
   assert.equal(plan.entries.length, 6);
   assert.match(plan.command, /^exact-gn plan --profile quick/);
   assert.equal(spawnSync('bash', ['-n', join(dir, 'sub', 'p.sbatch')]).status, 0);
+});
+
+test('run --plan trains its entry, is a cache hit the second time, and reports a diverged run as a recorded result (exit 0)', async () => {
+  const dir = tempRoot('plan-run');
+  const runs = join(dir, 'runs');
+  const meta = { command: 'test', profile: 'quick', rule: 'block', seeds: [7], figures: ['t'], device: 'cpu' as const };
+  const plan = buildPlan([
+    { figure: 't', ref: 'ok', config: tinyMini({ epochs: 1, checkpointEpochs: [1] }), fellBack: false },
+    { figure: 't', ref: 'diverges', config: tinyMini({ optimizer: { name: 'sgd', lr: 1e6 }, epochs: 2, checkpointEpochs: [0] }), fellBack: false },
+  ], meta);
+  const path = writePlan(dir, 'plan.json', plan);
+  const okIndex = plan.entries.findIndex((e) => e.refs[0] === 't:ok');
+  const badIndex = 1 - okIndex;
+  const run = (i: number): Promise<string> => runCommand(['--plan', path, '--index', String(i), '--runs', runs, '--quiet']);
+  assert.match(await run(okIndex), new RegExp(`^complete: entry ${okIndex} of 2 \\(tiny-mini\\): .*${plan.entries[okIndex]!.key}`));
+  assert.match(await run(okIndex), /^cached: entry/);
+  const warn = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (() => true) as typeof process.stderr.write; // the runner's divergence warning
+  try {
+    assert.match(await run(badIndex), /^failed \(recorded; .*rerunning cannot change it\): entry \d of 2/);
+  } finally {
+    process.stderr.write = warn;
+  }
+  assert.equal(inspectRun(join(runs, plan.entries[badIndex]!.key)).state, 'valid');
 });
