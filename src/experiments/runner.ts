@@ -12,7 +12,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, backendInfo, useBackend } from '../backend/index.js';
-import { CheckpointError, ConfigError, DataError, FileError, NumericalError, show } from '../util/errors.js';
+import { CheckpointError, ConfigError, DataError, ExactGnError, FileError, NumericalError, show } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { loadDataset } from '../data/load.js';
 import { fullBatch, gatherBatch, miniBatches } from '../data/batches.js';
@@ -65,6 +65,38 @@ export interface RunOptions {
    * Default false (it reads every checkpoint); figures whose analysis reads checkpoints set it.
    */
   verifyCheckpoints?: boolean;
+  /**
+   * Never train: return the run when it is complete in the store, else throw a RunMissingError
+   * (E_RUN_MISSING) naming its key. For building a report from runs trained elsewhere.
+   */
+  noTrain?: boolean;
+  /** While training, the lock file is touched this often (ms) so other hosts see the holder is alive. Default 30 s. */
+  heartbeatMs?: number;
+  /**
+   * A lock held from another host or container whose file has not been touched for this long (ms)
+   * belongs to a dead process (preempted node, killed pod) and is taken over. Default 5 minutes.
+   */
+  staleAfterMs?: number;
+}
+
+/** A run is not complete in the store and the caller said not to train it ({@link RunOptions.noTrain}). Code E_RUN_MISSING. */
+export class RunMissingError extends ExactGnError {
+  readonly key: string;
+  readonly dir: string;
+  /** 'missing', 'incomplete' (interrupted or still training) or 'damaged'. */
+  readonly state: string;
+  readonly label: string | undefined;
+  constructor(key: string, dir: string, state: string, label?: string) {
+    super(
+      'E_RUN_MISSING',
+      `run ${key}${label ? ` (${label})` : ''} is ${state === 'missing' ? 'not' : `${state}, not`} complete in ${dir}, and training is off (--no-train): ` +
+        'train it with `exact-gn run --plan plan.json --index N` (from `exact-gn plan`), or drop --no-train',
+    );
+    this.key = key;
+    this.dir = dir;
+    this.state = state;
+    this.label = label;
+  }
 }
 
 export interface RunResult {
@@ -125,12 +157,14 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions =
   const warn = opts.warn ?? ((m: string) => void process.stderr.write(`exact-gn: ${m}\n`));
   const fast = inspectRun(dir, cfg);
   const verifyEpochs = opts.verifyCheckpoints === true;
-  if (fast.state === 'valid' && (!verifyEpochs || damagedCheckpoint(dir, cfg) === null)) return cachedResult(key, dir, cfg, fast.done.status, fast.rows, fast.done.reason);
+  const badCheckpoint = fast.state === 'valid' && verifyEpochs ? damagedCheckpoint(dir, cfg) : null;
+  if (fast.state === 'valid' && badCheckpoint === null) return cachedResult(key, dir, cfg, fast.done.status, fast.rows, fast.done.reason);
+  if (opts.noTrain) throw new RunMissingError(key, dir, badCheckpoint !== null ? 'damaged' : fast.state, cfg.label);
 
   // Data problems surface before anything is written.
   const data = loadExperimentData(cfg);
   ensureFolder(paths.checkpoints);
-  const lock = await lockRun(paths, key, opts.wait ?? false);
+  const lock = await lockRun(paths, key, opts.wait ?? false, opts.heartbeatMs ?? 30_000, opts.staleAfterMs ?? 300_000);
   try {
     let state = inspectRun(dir, cfg);
     if (state.state === 'valid' && verifyEpochs) {
@@ -198,9 +232,9 @@ function cachedResult(key: string, dir: string, cfg: ResolvedConfig, status: 'co
   return r;
 }
 
-async function lockRun(paths: RunPaths, key: string, wait: boolean | number): Promise<Lock> {
+async function lockRun(paths: RunPaths, key: string, wait: boolean | number, heartbeatMs: number, staleAfterMs: number): Promise<Lock> {
   try {
-    return await acquireLockAsync(paths.lock, { wait: wait !== false, timeoutMs: typeof wait === 'number' ? wait : Infinity });
+    return await acquireLockAsync(paths.lock, { wait: wait !== false, timeoutMs: typeof wait === 'number' ? wait : Infinity, heartbeatMs, staleAfterMs });
   } catch (e) {
     if (!(e instanceof LockedError)) throw e;
     const who = e.holder ? `pid ${e.holder.pid} on ${e.holder.hostname} (since ${e.holder.startedAt})` : 'another process';
