@@ -290,11 +290,8 @@ function transposeHost(a: Float64Array, r: number, c: number): Float32Array {
   return out;
 }
 
-/**
- * The preconditioner of one half from its averaged factors (host float64 factorizations).
- * Exported for the tests; `A` is p x p, `G` is m x m.
- */
-export function halfInverse(A: tf.Tensor2D, G: tf.Tensor2D, o: Pick<KFACOptions, 'damping' | 'split'>, where: string): HalfInverse {
+/** The preconditioner of one half from its averaged factors `A` (p x p) and `G` (m x m), by host float64 factorizations. */
+function halfInverse(A: tf.Tensor2D, G: tf.Tensor2D, o: Pick<KFACOptions, 'damping' | 'split'>, where: string): HalfInverse {
   const p = A.shape[0];
   const m = G.shape[0];
   const A64 = Float64Array.from(A.dataSync());

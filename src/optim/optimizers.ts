@@ -82,7 +82,7 @@ export function optimizerConfig(input: OptimizerConfig, prefix = 'optimizer'): O
   }
   const eps = input.eps ?? 1e-8;
   if (typeof eps !== 'number' || !(eps > 0)) throw new ConfigError(`${prefix}.eps`, `must be a number > 0, got ${show(eps)}`);
-  if (input.gn !== undefined && input.name !== 'gn' && input.name !== 'damped-gn') throw new ConfigError(`${prefix}.gn`, `GN options only apply to optimizers "gn" and "damped-gn", not ${show(input.name)}`);
+  if (input.gn !== undefined && input.name !== 'gn' && input.name !== 'damped-gn') throw new ConfigError(`${prefix}.gn`, `GN options only apply to optimizer "gn" (and "damped-gn"), not ${show(input.name)}`);
   if (input.kfac !== undefined && input.name !== 'kfac') throw new ConfigError(`${prefix}.kfac`, `K-FAC options only apply to optimizer "kfac", not ${show(input.name)}`);
   if (input.lm !== undefined && input.name !== 'damped-gn') throw new ConfigError(`${prefix}.lm`, `Levenberg-Marquardt options only apply to optimizer "damped-gn", not ${show(input.name)}`);
   const gnIn = input.name === 'damped-gn' ? dampedGnGnOptions(input.gn ?? {}, `${prefix}.gn`) : input.gn ?? {};
