@@ -6,7 +6,7 @@ import { kfacOptions, kfacStatistics, splitDamping, DEFAULT_KFAC, type KFACOptio
 import { fixedToHost, hostForward, hostLogits, paramsToHost } from '../../src/model/reference.js';
 import { RevMLP, type Params } from '../../src/model/revmlp.js';
 import { featureWidth } from '../../src/model/config.js';
-import { ConfigError } from '../../src/util/errors.js';
+import { ConfigError, DataError } from '../../src/util/errors.js';
 import { setupBackend } from '../helpers/backend.js';
 import { randomBatch, relErr, tinyModel } from '../helpers/nets.js';
 import { denseSolve, hostFeatures, hostOutputJacobian, kron, realizedSteps, softmax64 } from './brute.js';
@@ -264,4 +264,26 @@ test('K-FAC options are validated with the field path and the reason', () => {
   assert.throws(() => optimizerConfig({ name: 'gn', lr: 0.1, kfac: {} }), /K-FAC options only apply to optimizer "kfac"/);
   assert.throws(() => optimizerConfig({ name: 'kfac', lr: 0.1, gn: {} }), /GN options only apply/);
   assert.deepEqual(optimizerConfig({ name: 'kfac', lr: 0.1 }).kfac, DEFAULT_KFAC);
+});
+
+test('K-FAC and damped GN on bad input: NaN inputs are a DataError naming row and column, bad labels a ConfigError; nothing changes, nothing leaks', () => {
+  const model = tinyModel(CFG, 0.3, 0.1);
+  const before = paramsToHost(model.params);
+  const { xHost, labels } = randomBatch(4, CFG.inputDim, CFG.classes, 70);
+  xHost[2 * CFG.inputDim + 5] = NaN;
+  const x = tf.tensor2d(xHost, [4, CFG.inputDim]);
+  const good = randomBatch(4, CFG.inputDim, CFG.classes, 71);
+  for (const name of ['kfac', 'damped-gn'] as const) {
+    const opt = createOptimizer({ name, lr: 0.1 });
+    const count = tf.memory().numTensors;
+    assert.throws(() => opt.step(model, x, labels), (e: unknown) => e instanceof DataError && /x holds NaN at row 2, column 5; inputs must be finite/.test(e.message));
+    assert.throws(() => opt.step(model, good.x, new Int32Array([0, 1, 3, 0])), (e: unknown) => e instanceof ConfigError && /label 3 at row 2 is out of range/.test(e.message));
+    assert.equal(tf.memory().numTensors, count, `${name}: the failed steps leaked no tensors`);
+    assert.equal(opt.steps, 0);
+    opt.dispose();
+  }
+  for (const [n, w] of paramsToHost(model.params)) assert.deepEqual(w, before.get(n), `${n} unchanged`);
+  x.dispose();
+  good.x.dispose();
+  model.dispose();
 });
