@@ -361,40 +361,48 @@ export class KFAC implements Optimizer {
     const o = this.config.kfac;
     const t = this.t + 1;
     const { loss, halves } = kfacStatistics(model, x, labels, o, t);
+    // The new averages and inverses become the optimizer's state only once the step is applied: a
+    // failed step (non-finite factors or update) leaves the optimizer as it was.
+    let avg: { A: tf.Tensor2D; G: tf.Tensor2D }[] | null = null;
+    let inv: HalfInverse[] | null = null;
     let update: Params | null = null;
     try {
       // Running averages, r_t = min(decay, 1 - 1/t): the first step (and a fresh optimizer) takes its own batch.
-      const r = this.avg ? Math.min(o.decay, 1 - 1 / t) : 0;
       const prev = this.avg;
-      this.avg = halves.map((s, i) =>
-        prev && r > 0
-          ? tidy(() => ({ A: tf.keep(tf.add(tf.mul(prev[i]!.A, r), tf.mul(s.A, 1 - r)) as tf.Tensor2D), G: tf.keep(tf.add(tf.mul(prev[i]!.G, r), tf.mul(s.G, 1 - r)) as tf.Tensor2D) }))
-          : { A: tf.keep(tf.clone(s.A)), G: tf.keep(tf.clone(s.G)) },
+      const r = prev ? Math.min(o.decay, 1 - 1 / t) : 0;
+      avg = halves.map((s, i) =>
+        tidy(() => ({
+          A: tf.keep(prev && r > 0 ? (tf.add(tf.mul(prev[i]!.A, r), tf.mul(s.A, 1 - r)) as tf.Tensor2D) : tf.clone(s.A)),
+          G: tf.keep(prev && r > 0 ? (tf.add(tf.mul(prev[i]!.G, r), tf.mul(s.G, 1 - r)) as tf.Tensor2D) : tf.clone(s.G)),
+        })),
       );
-      if (prev) for (const f of prev) tf.dispose([f.A, f.G]);
       if (!this.inv || (t - 1) % o.invEvery === 0) {
-        const next: HalfInverse[] = [];
-        try {
-          this.avg.forEach((f, i) => next.push(halfInverse(f.A, f.G, o, `block ${Math.floor(i / 2)} ${i % 2 === 0 ? 'f' : 'g'}`)));
-        } catch (e) {
-          for (const h of next) tf.dispose(inverseTensors(h));
-          throw e;
-        }
-        this.disposeInverses();
-        this.inv = next;
+        inv = [];
+        for (const [i, f] of avg.entries()) inv.push(halfInverse(f.A, f.G, o, `block ${Math.floor(i / 2)} ${i % 2 === 0 ? 'f' : 'g'}`));
       }
-      const inv = this.inv;
+      const use = inv ?? this.inv!;
       update = tidy(() =>
         model.params.map((bp, l) => ({
-          f: precondition(inv[2 * l]!, halves[2 * l]!.grad, !!bp.f.b),
-          g: precondition(inv[2 * l + 1]!, halves[2 * l + 1]!.grad, !!bp.g.b),
+          f: precondition(use[2 * l]!, halves[2 * l]!.grad, !!bp.f.b),
+          g: precondition(use[2 * l + 1]!, halves[2 * l + 1]!.grad, !!bp.g.b),
         })),
       );
       assertFiniteParams(update, 'K-FAC update', 'lower the learning rate or raise kfac.damping');
       applyUpdate(model, update, this.config.lr, this.config.weightDecay);
+      // Commit.
+      if (prev) for (const f of prev) tf.dispose([f.A, f.G]);
+      this.avg = avg;
+      avg = null;
+      if (inv) {
+        this.disposeInverses();
+        this.inv = inv;
+        inv = null;
+      }
     } finally {
       for (const s of halves) tf.dispose([s.A, s.G, s.grad]);
       if (update) disposeParams(update);
+      if (avg) for (const f of avg) tf.dispose([f.A, f.G]);
+      if (inv) for (const h of inv) tf.dispose(inverseTensors(h));
     }
     this.t = t;
     return { loss };

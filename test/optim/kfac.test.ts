@@ -149,6 +149,44 @@ for (const c of CASES) {
   });
 }
 
+test('K-FAC without bias: A = s(V x) alone (no ones column); the step equals the explicit solve', () => {
+  const model = tinyModel({ ...CFG, bias: false }, 0.3, 0.1);
+  // A twin with zero biases computes the same function: its brute-force B and features, minus the ones column.
+  const host = new Map<string, Float32Array>();
+  for (const [name, v] of paramsToHost(model.params)) host.set(name, Float32Array.from(v));
+  model.fixed.forEach((b, l) => {
+    for (const side of ['f', 'g'] as const) {
+      host.set(`blocks.${l}.${side}.V`, Float32Array.from(b[side].V!.dataSync()));
+      host.set(`blocks.${l}.${side}.b`, new Float32Array(CFG.inputDim / 2));
+    }
+  });
+  host.set('readout.U', Float32Array.from(model.U.dataSync()));
+  const twin = RevMLP.fromHost({ ...model.config, bias: true }, host);
+  const { xHost, x, labels } = randomBatch(4, CFG.inputDim, CFG.classes, 77);
+  const o = kfacOptions({ damping: 1e-2 });
+  const h = CFG.hidden;
+  const m = CFG.inputDim / 2;
+  const stats = bruteStats(twin, xHost, labels, 4, 'identity').map((s) => ({
+    A: Float64Array.from({ length: h * h }, (_, i) => s.A[Math.floor(i / h) * (h + 1) + (i % h)]!),
+    G: s.G,
+    grad: s.grad.slice(0, h * m),
+  }));
+  const lr = 0.05;
+  const opt = createOptimizer({ name: 'kfac', lr, kfac: { damping: 1e-2 } });
+  const before = paramsToHost(model.params);
+  opt.step(model, x, labels);
+  const got = realizedSteps(before, model, lr);
+  stats.forEach((st, i) => {
+    const expect = denseSolve(explicitK(st.A, st.G, h, m, o), st.grad, h * m);
+    assert.ok(relErr(got[i]!, expect) < 1e-4, `half ${i}: ${relErr(got[i]!, expect)}`);
+  });
+  assert.equal(opt.state().tensors.get('optim.kfac.blocks.0.f.A')!.shape.join(), `${h},${h}`);
+  x.dispose();
+  opt.dispose();
+  twin.dispose();
+  model.dispose();
+});
+
 test('the pi split balances the factors by their mean eigenvalues, and falls back to the even split on a zero factor', () => {
   const A = Float64Array.from([4, 0, 0, 4]); // mean eigenvalue 4
   const G = Float64Array.from([1]); // mean eigenvalue 1
