@@ -12,7 +12,7 @@
  *   rho > upper (3/4): lambda <- lambda * decrease (2/3);   rho < lower (1/4): lambda <- lambda * increase (3/2)
  *   then lambda is clamped to [min, max] (1e-8, 1e8) and rounded to float32 (a checkpoint stores it exactly).
  * The thresholds and factors are those of Martens (2010), "Deep learning via Hessian-free
- * optimization", sec. 4.1 (all options). H_i is the output Hessian of the quadratic model the GN
+ * optimization" (all options). H_i is the output Hessian of the quadratic model the GN
  * target minimizes: I for 'ce-identity' (the paper's), diag(p) - p p^T for 'ce-hessian', that plus
  * targetDamping I for 'ce-damped'; the 'mse' target has no cross-entropy model and is refused.
  * With lm.reject, a step that raised the batch loss (act < 0) is undone (lambda still grows).
