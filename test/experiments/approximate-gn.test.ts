@@ -12,6 +12,7 @@ import { withoutTimings, type StepRow } from '../../src/experiments/events.js';
 import { DEFAULT_KFAC } from '../../src/optim/kfac.js';
 import { DEFAULT_DAMPED_GN } from '../../src/optim/damped-gn.js';
 import { ConfigError } from '../../src/util/errors.js';
+import { estimateRun } from '../../src/experiments/cost.js';
 import { tempRoot, tinyMini } from './fixtures/configs.js';
 
 before(async () => {
@@ -100,3 +101,19 @@ for (const c of RESUMABLE) {
     assert.deepEqual(checkpointBytes(resumed.dir), checkpointBytes(reference.dir));
   });
 }
+
+test('run cost estimates cover K-FAC and damped GN (scaled from the GN step), K-FAC with its factor memory', () => {
+  for (const profile of ['quick', 'paper'] as const) {
+    const gn = estimateRun(validateConfig(preset('minibatch-mnist-gn', { profile })));
+    const lm = estimateRun(validateConfig(preset('minibatch-mnist-damped-gn', { profile })));
+    const kf = estimateRun(validateConfig(preset('minibatch-mnist-kfac', { profile })));
+    assert.ok(lm.cpuSeconds > gn.cpuSeconds && kf.cpuSeconds > lm.cpuSeconds, `${profile}: ${gn.cpuSeconds} < ${lm.cpuSeconds} < ${kf.cpuSeconds}`);
+    assert.match(kf.basis, /kfac ~1\.96x the gn step/, '1.8 + 1.6 / 10');
+    assert.match(lm.basis, /damped-gn ~1\.30x the gn step/);
+    assert.ok(kf.memoryMB > gn.memoryMB, 'K-FAC keeps (h+1)^2 factors per half');
+  }
+  // Paper scale: 4 halves x 2 copies x (8001^2 + 392^2) floats = about 2 GB of K-FAC state.
+  const paper = estimateRun(validateConfig(preset('minibatch-mnist-kfac', { profile: 'paper' })));
+  const gnPaper = estimateRun(validateConfig(preset('minibatch-mnist-gn', { profile: 'paper' })));
+  assert.ok(paper.memoryMB - gnPaper.memoryMB > 1900, `${paper.memoryMB - gnPaper.memoryMB} MB`);
+});
