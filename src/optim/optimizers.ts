@@ -9,10 +9,10 @@
  * const { loss } = opt.step(model, x, labels);
  */
 import { tf, tidy } from '../backend/index.js';
-import { KFAC, kfacOptions, type KFACOptions } from './kfac.js';
-import { DampedGN, dampedGnGnOptions, dampedGnOptions, type DampedGNOptions, type DampedGNStepInfo } from './damped-gn.js';
 import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { gnOptions, gnUpdate, type BlockDiagnostics, type GNOptions } from '../gn/step.js';
+import { KFAC, kfacOptions, type KFACOptions } from './kfac.js';
+import { DampedGN, dampedGnGnOptions, dampedGnOptions, type DampedGNOptions, type DampedGNStepInfo } from './damped-gn.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
 import { checkLabels, nonFiniteInputError } from '../model/batch-checks.js';
 import { disposeParams, forEachParam, mapParams, traceParamVjp, zipParams, type Params, type RevMLP } from '../model/revmlp.js';
