@@ -454,6 +454,7 @@ async function train(
                 train_loss: res.loss, loss_after: after, batch_loss_change_pct: (100 * (after - res.loss)) / res.loss, step_ms: round(stepMs),
               };
               if (res.gn) Object.assign(row, gnSummary(res.gn));
+              if (res.lm) Object.assign(row, { lm_lambda: res.lm.lambda, lm_rho: Number.isFinite(res.lm.rho) ? res.lm.rho : null });
               appendJsonl(paths.events, row);
               pos.rows++;
             }
