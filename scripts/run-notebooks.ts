@@ -12,7 +12,8 @@
  * fails on any cell error (the cell is named), on a figure cell without a plot (see
  * scripts/notebook-lib.ts for the convention), or when nbconvert itself fails (timeout, dead
  * kernel). Ends with `notebooks: N passed, M failed`; exit status 1 when any failed.
- * `--check-clean` only checks that committed notebooks have no outputs or execution counts.
+ * `--check-clean` only checks that committed notebooks have no outputs or execution counts, and
+ * that each equals what its TypeScript source in notebooks/src builds to (scripts/notebooks.ts).
  * Needs `bash scripts/setup-jupyter.sh` once and a built package (`npx tsc -p tsconfig.build.json`).
  */
 import { spawnSync } from 'node:child_process';
@@ -182,7 +183,8 @@ function main(): void {
       }
     }
     console.log(`notebooks clean: ${passed} passed, ${failed} failed`);
-    process.exit(failed === 0 ? 0 : 1);
+    const sync = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'notebooks.ts'), 'check'], { cwd: ROOT, stdio: 'inherit' });
+    process.exit(failed === 0 && sync.status === 0 ? 0 : 1);
   }
   const env = jupyterEnv(args.profile);
   checkSetup(env);
