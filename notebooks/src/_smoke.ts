@@ -6,9 +6,10 @@
 // Run it in Jupyter with the **TypeScript (tslab)** kernel after `bash scripts/setup-jupyter.sh` and `npx tsc -p tsconfig.build.json`; CI executes it with `npx tsx scripts/run-notebooks.ts`.
 
 // %%
-import { useBackend, tf, Rng, figureFromRows, lineFigure, show, showTable, type ResultRow } from "exact-gn";
+import { useBackend, tf, Rng, figureFromRows, figureOptions, lineFigure, show, showTable, type ResultRow } from "exact-gn";
 
-const profile = process.env.EXACT_GN_PROFILE ?? "full";
+// The profile every notebook uses: quick unless EXACT_GN_PROFILE=paper.
+const { profile } = figureOptions();
 const backend = await useBackend();
 console.log(`backend: ${backend.summary}`);
 console.log(`profile: ${profile}; tfjs ${tf.version_core}`);
