@@ -144,6 +144,11 @@ function px(s: Scale, v: number | string | null): number | null {
   return s.px0 + ((t - s.lo) / (s.hi - s.lo)) * (s.px1 - s.px0);
 }
 
+/** Pixel of a tick value (a category's index on a category axis). */
+function tickPx(s: Scale, v: number): number | null {
+  return s.categories !== null ? s.px0 + ((v - s.lo) / (s.hi - s.lo)) * (s.px1 - s.px0) : px(s, v);
+}
+
 const f1 = (v: number): string => (Math.round(v * 10) / 10).toString();
 
 function dashArray(dash: string | undefined, width: number): string {
@@ -243,13 +248,13 @@ export function figureSvg(fig: Figure, opts: FigureSvgOptions = {}): string {
 
     // Grid, ticks, frame, axis titles.
     for (const v of ticks(sx)) {
-      const p = px(sx, v);
+      const p = tickPx(sx, v);
       if (p === null || p < rect.x0 - 0.5 || p > rect.x1 + 0.5) continue;
       if (ax.showgrid !== false) out.push(`<line x1="${f1(p)}" y1="${f1(rect.y0)}" x2="${f1(p)}" y2="${f1(rect.y1)}" stroke="${GRID_COLOR}"/>`);
       out.push(text(p, rect.y1 + 5, tickLabel(v, sx), { anchor: 'middle', baseline: 'top', size: 11 }));
     }
     for (const v of ticks(sy)) {
-      const p = px(sy, v);
+      const p = tickPx(sy, v);
       if (p === null || p < rect.y0 - 0.5 || p > rect.y1 + 0.5) continue;
       if (ay.showgrid !== false) out.push(`<line x1="${f1(rect.x0)}" y1="${f1(p)}" x2="${f1(rect.x1)}" y2="${f1(p)}" stroke="${GRID_COLOR}"/>`);
       out.push(text(rect.x0 - 5, p, tickLabel(v, sy), { anchor: 'end', baseline: 'middle', size: 11 }));
