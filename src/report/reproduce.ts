@@ -9,7 +9,7 @@ import { backendInfo, useBackend } from '../backend/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { toStandaloneHtml, type HtmlSection } from '../plots/html.js';
 import { ConfigError, DataError, show } from '../util/errors.js';
-import { figureOptions, reproduceFigure, type FigureOptions, type FigureSpec, findingTable, type Finding } from './figure.js';
+import { figureOptions, FigureRunsMissingError, reproduceFigure, type FigureOptions, type FigureSpec, findingTable, type Finding } from './figure.js';
 import { ALL_FIGURES } from './catalog.js';
 import { verifyExactness, type ExactnessRow } from './verify.js';
 import { paperFigure1Findings, paperFigure1Mnist } from './results-csv.js';
@@ -32,6 +32,8 @@ export interface ReproduceResult {
   /** Figures that could not run (a missing or bad input); each has a section saying why. */
   skipped: SkippedFigure[];
   seconds: number;
+  /** With noTrain: the figures left out because some of their runs are not in the store, and those runs' keys. */
+  missing: { figure: string; keys: string[] }[];
 }
 
 /** A figure left out of the report because an input is missing or unreadable. */
@@ -85,6 +87,7 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   const skipped: SkippedFigure[] = [];
   const sections: HtmlSection[] = [];
   const allFindings: ReproduceResult['findings'] = [];
+  const missing: ReproduceResult['missing'] = [];
   let exactness: ExactnessRow[] = [];
   if (!input.skipVerify) {
     options.log('verifying exactness of the GN step on MNIST (float64 finite differences)...');
@@ -103,6 +106,16 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
     try {
       produced = await reproduceFigure(spec, options);
     } catch (e) {
+      if (e instanceof FigureRunsMissingError) {
+        missing.push({ figure: spec.id, keys: e.missing.map((m) => m.key) });
+        sections.push({
+          title: `${spec.title}: not built`,
+          text: `${e.missing.length} of its runs are not complete in ${options.root ?? 'the runs folder'} and this report was built with --no-train, which never trains. ` +
+            'Train them (`exact-gn run --plan plan.json --index N`, see docs/scale-out.md), then build the report again.',
+          tables: [e.missing.map((m) => ({ key: m.key, label: m.label ?? '', state: m.state }))],
+        });
+        continue;
+      }
       if (!(e instanceof DataError)) throw e;
       // One missing input costs its own figure only: say why in its section, go on with the rest.
       const s = skippedFigure(spec, e);
@@ -140,8 +153,8 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   });
   const index = join(out, 'index.html');
   writeFileAtomic(index, html);
-  writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings, skipped }, null, 2)}\n`);
-  return { index, findings: allFindings, exactness, skipped, seconds };
+  writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings, skipped, ...(missing.length ? { missing } : {}) }, null, 2)}\n`);
+  return { index, findings: allFindings, exactness, skipped, seconds, missing };
 }
 
 function escape(s: string): string {
