@@ -12,7 +12,7 @@ import { validateConfig } from '../../src/experiments/config.js';
 import { withoutTimings } from '../../src/experiments/events.js';
 import { setFileFaultForTests } from '../../src/io/atomic.js';
 import { decodeSafetensors, encodeSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
-import { createOptimizer, lossAndGrad } from '../../src/optim/optimizers.js';
+import { createOptimizer, lossAndGrad, OPTIMIZER_NAMES } from '../../src/optim/optimizers.js';
 import { gnUpdate } from '../../src/gn/step.js';
 import { RevMLP } from '../../src/model/revmlp.js';
 import { analyzeRuns } from '../../src/metrics/analyze.js';
@@ -394,8 +394,12 @@ test('6: an empty batch, a corrupt Adam step counter or NaN in its moments, --in
   const start = tf.memory().numTensors;
   const empty = tf.zeros([0, 4]) as tf.Tensor2D;
   throwsOwn(() => gnUpdate(model, empty, new Int32Array(0)), ConfigError, /^x: the batch is empty \(0 rows of 4\); a step needs at least one example/);
-  for (const name of ['gn', 'sgd', 'adam'] as const) {
-    throwsOwn(() => createOptimizer({ name, lr: 0.1 }).step(model, empty, new Int32Array(0)), ConfigError, /the batch is empty/);
+  for (const name of OPTIMIZER_NAMES) {
+    const opt = createOptimizer({ name, lr: 0.1 });
+    throwsOwn(() => opt.step(model, empty, new Int32Array(0)), ConfigError, /the batch is empty/);
+    throwsOwn(() => opt.step(model, null as never, new Int32Array(0)), ConfigError, /^x: expected a tf\.Tensor2D/);
+    throwsOwn(() => opt.loadState(model, { step: 1.5, tensors: new Map() }), ConfigError, /^optimizer state\.step: must be a whole number/);
+    opt.dispose();
   }
   empty.dispose();
   const adam = createOptimizer({ name: 'adam', lr: 0.1 });
