@@ -3,10 +3,9 @@
  * writes one self-contained HTML report (Plotly inlined once, works offline): every figure, its
  * settings next to the paper's, every deviation, the computed findings, the exactness residuals.
  */
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { backendInfo, useBackend } from '../backend/index.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { ensureFolder, writeFileAtomic } from '../io/atomic.js';
 import { toStandaloneHtml, type HtmlSection } from '../plots/html.js';
 import { ConfigError, DataError, show } from '../util/errors.js';
 import { figureOptions, FigureRunsMissingError, reproduceFigure, type FigureOptions, type FigureSpec, findingTable, type Finding } from './figure.js';
@@ -82,7 +81,7 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   const options = figureOptions(input);
   const specs = input.specs ? [...input.specs] : selectFigures(input.figures);
   const out = resolve(input.out ?? join('out', 'report'));
-  mkdirSync(out, { recursive: true });
+  ensureFolder(out); // a file in the way is a FileError before any training
   options.log(`backend: ${(backendInfo() ?? (await useBackend())).summary}`);
   const skipped: SkippedFigure[] = [];
   const sections: HtmlSection[] = [];
