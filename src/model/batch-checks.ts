@@ -2,7 +2,7 @@
  * Checks of a training batch shared by every optimizer step: labels against the model's classes,
  * and, when a batch loss comes out non-finite, whether the inputs (not the model) are to blame.
  */
-import type { tf } from '../backend/index.js';
+import type { tf } from '../backend/core.js';
 import { ConfigError, DataError } from '../util/errors.js';
 
 /**
