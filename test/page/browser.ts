@@ -13,7 +13,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -48,4 +48,20 @@ export async function launch(webgpu: boolean): Promise<Browser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Clicks a button with the mouse (at its center) and returns once the click is delivered. Unlike
+ * page.click, it does not then wait for navigations: a page step blocks the main thread for
+ * seconds (tfjs reads results back synchronously), and page.click times out on that.
+ */
+export async function clickButton(page: Page, selector: string): Promise<void> {
+  const el = page.locator(selector);
+  const b = await el.boundingBox({ timeout: 60_000 });
+  if (!b) throw new Error(`${selector} is not on the page`);
+  for (let t = 0; !(await el.isEnabled()); t += 100) {
+    if (t > 60_000) throw new Error(`${selector} stayed disabled for a minute`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
 }

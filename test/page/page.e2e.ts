@@ -22,7 +22,7 @@ import { OPTIMIZER_COLORS } from '../../src/plots/colors.js';
 import { buildPage } from '../../src/page/build.js';
 import { decodePageData, PAGE_DATA_GLOBAL } from '../../src/page/data.js';
 import type { LabStep } from '../../src/page/session.js';
-import { launch, type Browser } from './browser.js';
+import { clickButton, launch, type Browser } from './browser.js';
 import { countColor, decodePng, inkFraction } from './png.js';
 
 const SHOTS = resolve('out/page-test');
@@ -102,7 +102,9 @@ async function openPage(browser: Browser, query: string): Promise<{ page: Page; 
 
 async function clickSteps(page: Page, steps: number): Promise<LabStep[]> {
   for (let i = 1; i <= steps; i++) {
-    await page.click('#step', { timeout: 60_000 });
+    // A real mouse click, without waiting for navigations after it: the step then blocks the page's
+    // main thread for seconds (tfjs reads back synchronously), which page.click would time out on.
+    await clickButton(page, '#step');
     await page.waitForFunction(`(window.exactGnPage.history.length >= ${i} && !window.exactGnPage.busy) || window.exactGnPage.error`, null, { timeout: 900_000 });
   }
   const v = await view(page);

@@ -75,6 +75,8 @@ interface Settings {
   batch: number;
   rtol: number;
   evalEvery: number;
+  /** Test images evaluated (default: all shipped). */
+  testLimit: number;
   seed: number;
   run: ContenderId[];
   lr: Record<ContenderId, number>;
@@ -101,6 +103,7 @@ function readSettings(params: URLSearchParams): Settings {
     batch: num('batch', PAGE_PRESETS[preset].batch, (v) => Number.isInteger(v) && v >= 1),
     rtol: num('rtol', 1e-2, (v) => v >= 0 && v < 1),
     evalEvery: num('eval', 5, (v) => Number.isInteger(v) && v >= 1),
+    testLimit: num('test', Infinity, (v) => Number.isInteger(v) && v >= 1),
     seed: num('seed', 42, (v) => Number.isInteger(v)),
     run,
     lr,
@@ -170,9 +173,10 @@ function skeleton(s: Settings): string {
 </section>
 <section>
   <h2>GN blocks, last step</h2>
-  <p class="note">rank: directions the pseudo-inverse kept, out of n (batch size); the block realizes the target exactly when both are n.
-  Residual: |J<sub>l</sub> &Delta;&theta;<sub>l</sub> &minus; T| / |T| at the block output. Block 1 is linear: its rank is at most d/2 + 1 = 393.</p>
-  <table id="gn-table"><thead><tr><th>rule</th><th>block</th><th>rank f</th><th>rank g</th><th>exact</th><th>residual</th></tr></thead><tbody></tbody></table>
+  <p class="note">rank: directions the pseudo-inverse kept, out of n (batch size). With both at n, the block rule realizes the target exactly
+  (residual at float32 rounding); the half-coupling rule drops the correction term and does not. The paper's truncation (rtol 1e-2) drops directions.
+  Residual: |J<sub>l</sub> &Delta;&theta;<sub>l</sub> &minus; T| / |T| at the block output. Block 1 is linear: its rank is at most d/2 + 1 = 393; ReLU blocks at most h + 1.</p>
+  <table id="gn-table"><thead><tr><th>rule</th><th>block</th><th>rank f</th><th>rank g</th><th>full rank</th><th>residual</th></tr></thead><tbody></tbody></table>
 </section>
 <section>
   <h2>Function space: target and realized change of the logits</h2>
@@ -366,11 +370,11 @@ async function main(): Promise<void> {
     const describe = (extra = ''): void => {
       const last = state.history[state.history.length - 1];
       const times = last ? last.results.map((r) => `${CONTENDER_LABELS[r.id]} ${r.stepMs.toFixed(0)} ms`).join(', ') : '';
-      status.textContent = `h = ${preset.hidden}, L = ${preset.blocks}, batch ${preset.batch}; ${data.train.n} training / ${data.test.n} test images; step ${lab.stepCount}` + (last ? ` (epoch ${last.epoch + 1}); last step: ${times}` : '') + extra;
+      status.textContent = `h = ${preset.hidden}, L = ${preset.blocks}, batch ${preset.batch}; ${data.train.n} training / ${Math.min(settings.testLimit, data.test.n)} test images; step ${lab.stepCount}` + (last ? ` (epoch ${last.epoch + 1}); last step: ${times}` : '') + extra;
     };
 
     const evaluate = (): void => {
-      state.evals.push({ step: lab.stepCount, results: lab.evaluate() });
+      state.evals.push({ step: lab.stepCount, results: lab.evaluate(settings.testLimit) });
     };
     const stepOnce = async (): Promise<void> => {
       state.busy = true;
