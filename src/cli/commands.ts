@@ -1,4 +1,5 @@
 /** Registers every command of the higher layers with the CLI (imported by bin/exact-gn.js). */
 import './run-commands.js';
 import './report-commands.js';
+import './plan-commands.js';
 import './page-commands.js';
