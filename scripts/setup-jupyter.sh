@@ -15,6 +15,8 @@
 #   3. Links node_modules/exact-gn -> .. so that tslab's TypeScript 5.0 (Node10 resolution, which
 #      ignores package self-references) finds the package's types for `import ... from "exact-gn"`.
 #   4. With --chromium, also installs Debian's chromium (for scripts/check-html-render.ts).
+#   Also installs fonts-dejavu-core when no DejaVu Sans is present (text of the figures' static
+#   PNGs; set EXACT_GN_FONT=/path/to/font.ttf to use another).
 #
 # Usage: bash scripts/setup-jupyter.sh [--chromium]
 set -euo pipefail
@@ -70,6 +72,14 @@ say "using Jupyter $JUPYTER (Python $PY: nbconvert $("$PY" -m nbconvert --versio
 except ImportError:
     import jupyterlab as m
 print(m.__name__, m.__version__)' 2>/dev/null))"
+
+# 1b. A TrueType font, for the text of the figures' static PNGs (src/plots/raster.ts), which is
+#     what a notebook reopened untrusted shows.
+if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ -n "${EXACT_GN_FONT:-}" ]; then
+  say "font for static figures: ${EXACT_GN_FONT:-DejaVu Sans}"
+else
+  bash "$ROOT/scripts/apt-install.sh" setup-jupyter fonts-dejavu-core
+fi
 
 # 2. tslab kernel, project-local.
 if [ ! -f "$ROOT/node_modules/tslab/bin/tslab" ]; then

@@ -11,7 +11,7 @@
  * benchmark machine (2 cores): a node with more cores is faster, so they are upper bounds there.
  */
 import type { OptimizerName } from '../optim/optimizers.js';
-import { DATASET_INFO, optimizerForEpoch, stepsPerEpoch, type ResolvedConfig } from './config.js';
+import { DATASET_INFO, optimizerForEpoch, stepsPerEpoch, type ResolvedConfig, type ResolvedOptimizer } from './config.js';
 
 /** Where an estimate is for: a CPU (the blas backend) or a GPU (the webgpu backend). */
 export type Device = 'cpu' | 'gpu';
@@ -56,7 +56,28 @@ export const FORWARD_SHARE = 0.45;
 /** Process start, backend and data loading, seconds. */
 export const STARTUP_SECONDS = 20;
 /** Memory growth per MB of model, by optimizer (model, update or gradient, Adam's two moments). */
-const MEMORY_FACTOR: Record<OptimizerName, number> = { gn: 3, sgd: 3, adam: 5 };
+const MEMORY_FACTOR: Record<OptimizerName, number> = { gn: 3, sgd: 3, adam: 5, kfac: 3, 'damped-gn': 3 };
+
+/**
+ * Optimizers without a measured step of their own, as a multiple of the measured GN step on the same
+ * device (`npm run bench:approx-gn` at the MNIST quick size h 512, n 128 on blas): damped GN 1.3x
+ * (a JVP and a forward more), K-FAC 1.8x plus its inverse refresh (1.6x, every invEvery steps).
+ * K-FAC's factor products grow as n h^2 and its refresh as h^3, so at paper scale this is low.
+ */
+function gnMultiple(o: ResolvedOptimizer): number | null {
+  if (o.name === 'damped-gn') return 1.3;
+  if (o.name === 'kfac') return 1.8 + 1.6 / (o.kfac?.invEvery ?? 10);
+  return null;
+}
+
+/** K-FAC's state: the averaged factors and their inverses ((h+1)^2 + (d/2)^2 per half; 'exact' keeps two eigenbases more), MB. */
+function kfacStateMB(cfg: ResolvedConfig, o: ResolvedOptimizer): number {
+  if (o.name !== 'kfac') return 0;
+  const m = cfg.model;
+  const p = (m.hidden ?? m.inputDim / 2) + (m.bias ? 1 : 0);
+  const copies = o.kfac?.split === 'exact' ? 4 : 2;
+  return (copies * 2 * m.blocks * (p * p + (m.inputDim / 2) ** 2) * 4) / MB;
+}
 
 /** What one run is estimated to cost. */
 export interface RunEstimate {
@@ -134,14 +155,18 @@ export function estimateRun(cfg: ResolvedConfig): RunEstimate {
     let memoryMB = 0;
     const basis = new Set<string>();
     for (let e = 1; e <= cfg.epochs; e++) {
-      const opt = optimizerForEpoch(cfg, e).optimizer.name;
-      const b = nearest(device, opt, stepFlops);
-      if (b === null) return null;
-      basis.add(`${opt} ${b.seconds} s/step at d ${b.d}, h ${b.h ?? 'none'}, L ${b.L}, n ${b.n} (${b.backend})`);
-      const step = b.seconds * (stepFlops / forwardFlops(b.d, b.h, b.L, b.n));
+      const resolved = optimizerForEpoch(cfg, e).optimizer;
+      const opt = resolved.name;
+      const own = nearest(device, opt, stepFlops);
+      const multiple = own ? 1 : gnMultiple(resolved);
+      const b = own ?? (multiple === null ? null : nearest(device, 'gn', stepFlops));
+      if (b === null || multiple === null) return null;
+      const at = `d ${b.d}, h ${b.h ?? 'none'}, L ${b.L}, n ${b.n} (${b.backend})`;
+      basis.add(own ? `${opt} ${b.seconds} s/step at ${at}` : `${opt} ~${multiple.toFixed(2)}x the gn step of ${b.seconds} s at ${at} (bench:approx-gn ratio)`);
+      const step = multiple * b.seconds * (stepFlops / forwardFlops(b.d, b.h, b.L, b.n));
       const logged = Math.ceil(perEpoch / cfg.logEvery); // each logged step re-measures its batch's loss: a forward pass
       seconds += perEpoch * step + logged * forwardSeconds(rows);
-      memoryMB = Math.max(memoryMB, b.peakRssMB + Math.max(0, (modelBytes(cfg) - benchBytes(b)) / MB) * MEMORY_FACTOR[opt]);
+      memoryMB = Math.max(memoryMB, b.peakRssMB + Math.max(0, (modelBytes(cfg) - benchBytes(b)) / MB) * MEMORY_FACTOR[opt] + kfacStateMB(cfg, resolved));
     }
     const dataMB = ((trainN + testN) * m.inputDim * 5) / MB; // float32 images plus the raw bytes
     return { seconds, memoryMB: memoryMB + dataMB, basis: [...basis] };

@@ -46,6 +46,8 @@ export {
   cifar10Available,
   deepMerge,
   PAPER_LR,
+  BEYOND_PAPER_LR,
+  DAMPED_GN_LAMBDA0,
   QUICK,
   PROFILES,
   FALLBACK_NOTE,

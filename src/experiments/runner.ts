@@ -305,7 +305,7 @@ function gnSummary(blocks: BlockDiagnostics[]): Pick<StepRow, 'gn_min_rank' | 'g
 
 function warnInexact(s: Session, blocks: BlockDiagnostics[], opt: OptimizerConfig): void {
   if (s.warnedInexact) return;
-  const message = inexactBlocksMessage(blocks, opt.gn);
+  const message = inexactBlocksMessage(blocks, opt.gn, s.cfg.model);
   if (message === null) return;
   s.warnedInexact = true;
   s.warn(`run ${s.key}: ${message}. Warned once per run.`);
@@ -454,6 +454,7 @@ async function train(
                 train_loss: res.loss, loss_after: after, batch_loss_change_pct: (100 * (after - res.loss)) / res.loss, step_ms: round(stepMs),
               };
               if (res.gn) Object.assign(row, gnSummary(res.gn));
+              if (res.lm) Object.assign(row, { lm_lambda: res.lm.lambda, lm_rho: Number.isFinite(res.lm.rho) ? res.lm.rho : null });
               appendJsonl(paths.events, row);
               pos.rows++;
             }
