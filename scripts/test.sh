@@ -4,8 +4,9 @@
 #   2. every unit/integration test on the wasm backend;
 #   3. the tensor-level suites again on the plain cpu backend, on the native BLAS backend (built
 #      here from Debian's OpenBLAS) and on WebGPU over an emulated GPU (Mesa llvmpipe);
-#   4. every notebook executed headless by Jupyter on the tslab kernel (quick profile).
-# Set EXACT_GN_SKIP_NOTEBOOKS=1 to skip step 4 (e.g. while iterating on the library).
+#   4. the lecture page in headless Chromium (test/page/page.e2e.ts; EXACT_GN_TEST_PAGE=0 skips it);
+#   5. every notebook executed headless by Jupyter on the tslab kernel (quick profile).
+# Set EXACT_GN_SKIP_NOTEBOOKS=1 to skip step 5 (e.g. while iterating on the library).
 # Ends with one line: "tests: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -64,6 +65,17 @@ if [ "${EXACT_GN_TEST_WEBGPU:-1}" = "1" ]; then
     unset EXACT_GN_WEBGPU_BACKEND EXACT_GN_WEBGPU_CPU_FORWARD
   else
     echo "WebGPU emulation could not be set up (see above)"; status=1
+  fi
+fi
+
+# The lecture page in headless Chromium (Debian's, installed here when missing): built, opened from
+# file://, GN/Adam/SGD steps on WebGPU (SwiftShader) and on wasm checked against Node, plots inspected.
+if [ "${EXACT_GN_TEST_PAGE:-1}" = "1" ]; then
+  phase "lecture page setup (chromium, browser type-check)"
+  if bash scripts/setup-chromium.sh && npx tsc -p tsconfig.page.json; then
+    run_suite page wasm test/page/page.e2e.ts
+  else
+    echo "the lecture page's browser test could not be set up (see above)"; status=1
   fi
 fi
 

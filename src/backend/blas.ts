@@ -293,26 +293,5 @@ export async function loadBlasBackend(): Promise<string> {
   return `${cfg.slice(0, 2).join(' ')} ${cfg[cfg.length - 2] ?? ''}, ${b.getNumThreads()} threads`.replace(/\s+,/, ',');
 }
 
-/**
- * True when the active backend multiplies by a transpose without copying it (the `blas` backend:
- * OpenBLAS takes transpose flags for free), so callers can pass transpose flags to tf.matMul
- * instead of materializing the transpose (which on wasm is the faster choice).
- *
- * @example
- * const g = fastTransposeFlags() ? tf.matMul(s, s, false, true) : tf.matMul(s, tf.transpose(s));
- */
-export function fastTransposeFlags(): boolean {
-  return tf.getBackend() === 'blas';
-}
-
-/**
- * op(a) op(b), with the transposes as matMul flags where that is free ({@link fastTransposeFlags})
- * and materialized (then disposed) elsewhere.
- *
- * @example
- * const gram = matMulT(s, s, false, true);   // S S^T
- */
-export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
-  if (fastTransposeFlags() || (!transposeA && !transposeB)) return tf.matMul(a, b, transposeA, transposeB);
-  return tf.tidy(() => tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b));
-}
+// matMulT and fastTransposeFlags live in ./matmul.ts (no Node builtins: the lecture page uses them too).
+export { fastTransposeFlags, matMulT } from './matmul.js';

@@ -2,3 +2,4 @@
 import './run-commands.js';
 import './report-commands.js';
 import './plan-commands.js';
+import './page-commands.js';

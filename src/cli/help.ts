@@ -123,6 +123,16 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     },
     examples: ['exact-gn data download cifar10 --dir ~/data/cifar10'],
   },
+  page: {
+    summary: 'Writes the lecture page: a static site (index.html, app.js, data.js, plotly.min.js; all local) that trains the RevMLP live in the browser, ' +
+      'exact GN (both rules) next to Adam and SGD, on WebGPU where the browser has it and wasm otherwise. Open index.html from file:// or any static host (docs/lecture.md).',
+    flags: {
+      out: 'folder to write the page into (created); required',
+      train: 'MNIST training images shipped with the page, the first N (default 2048)',
+      test: 'MNIST test images shipped with the page, the first N (default 1000)',
+    },
+    examples: ['exact-gn page --out out/report/page'],
+  },
 };
 
 /** Lines shown for every command: how to pick the backend. */

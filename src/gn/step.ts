@@ -16,10 +16,11 @@
  *
  * If every A has full row rank, J_l dTheta_l = T exactly for each block l (see the tests).
  */
-import { tf, tidy } from '../backend/index.js';
-import { matMulT } from '../backend/blas.js';
+import { tf, tidy } from '../backend/core.js';
+import { matMulT } from '../backend/matmul.js';
 import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { envVar } from '../util/env.js';
 import { gramPinvSolve, PINV_METHODS, type PinvMethod } from '../linalg/index.js';
 import {
   activate,
@@ -336,7 +337,7 @@ interface KeptBlock {
 /** z, logits, and the per-block features when they fit the budget (see KEEP_ACTIVATIONS_MB). */
 function forwardForGn(model: RevMLP, x: tf.Tensor2D): { z: tf.Tensor2D; logits: tf.Tensor2D; kept: KeptBlock[] | null } {
   const cfg = model.config;
-  const env = Number(process.env.EXACT_GN_KEEP_ACTIVATIONS_MB);
+  const env = Number(envVar('EXACT_GN_KEEP_ACTIVATIONS_MB'));
   const budgetMB = Number.isFinite(env) && env >= 0 ? env : KEEP_ACTIVATIONS_MB;
   const perHalf = x.shape[0] * featureWidth(cfg) * 4 * (cfg.activation === 'tanh' ? 2 : 1);
   if (2 * cfg.blocks * perHalf > budgetMB * 2 ** 20) return { ...model.forward(x), kept: null };

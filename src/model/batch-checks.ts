@@ -2,7 +2,7 @@
  * Checks of a training batch shared by every optimizer step: labels against the model's classes,
  * and, when a batch loss comes out non-finite, whether the inputs (not the model) are to blame.
  */
-import { tf as tfjs, type tf } from '../backend/index.js';
+import { tf as tfjs, type tf } from '../backend/core.js';
 import { ConfigError, DataError, show } from '../util/errors.js';
 import type { RevMLP } from './revmlp.js';
 

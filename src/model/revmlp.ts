@@ -10,8 +10,8 @@
  * for vector-Jacobian products. Checkpoints use the paper's layout (W [d/2, h], V [h, d/2]).
  * Everything random is drawn on the host from the seed, so a model is identical on every backend.
  */
-import { tf, tidy } from '../backend/index.js';
-import { matMulT } from '../backend/blas.js';
+import { tf, tidy } from '../backend/core.js';
+import { matMulT } from '../backend/matmul.js';
 import { Rng } from '../util/rng.js';
 import { orthonormalColumns } from '../linalg/orthonormal.js';
 import { ConfigError } from '../util/errors.js';

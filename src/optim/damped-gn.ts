@@ -22,7 +22,7 @@
  * const opt = createOptimizer({ name: 'damped-gn', lr: 0.1, gn: { damping: 1 }, lm: { adapt: 'gain-ratio' } });
  * const { loss, lm } = opt.step(model, x, labels); // lm.rho, lm.lambda (used), lm.nextLambda
  */
-import { tf, tidy } from '../backend/index.js';
+import { tf, tidy } from '../backend/core.js';
 import { ConfigError, show } from '../util/errors.js';
 import { gnUpdate, type GNOptions } from '../gn/step.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';

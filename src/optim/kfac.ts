@@ -43,8 +43,8 @@
  * const opt = createOptimizer({ name: 'kfac', lr: 0.1, kfac: { damping: 1e-2, invEvery: 10 } });
  * const { loss } = opt.step(model, x, labels);
  */
-import { tf, tidy } from '../backend/index.js';
-import { matMulT } from '../backend/blas.js';
+import { tf, tidy } from '../backend/core.js';
+import { matMulT } from '../backend/matmul.js';
 import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { cholesky as tsCholesky, choleskySolveInPlace as tsCholeskySolveInPlace } from '../linalg/cholesky.js';

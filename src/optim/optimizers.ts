@@ -8,7 +8,7 @@
  * const opt = createOptimizer({ name: 'adam', lr: 1e-4 });
  * const { loss } = opt.step(model, x, labels);
  */
-import { tf, tidy } from '../backend/index.js';
+import { tf, tidy } from '../backend/core.js';
 import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { gnOptions, gnUpdate, type BlockDiagnostics, type GNOptions } from '../gn/step.js';
 import { KFAC, kfacOptions, type KFACOptions } from './kfac.js';

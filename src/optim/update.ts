@@ -3,7 +3,7 @@
  * keeping tensors alive across tidy scopes, refusing a non-finite update, and packing optimizer
  * state for a checkpoint.
  */
-import { tf, tidy } from '../backend/index.js';
+import { tf, tidy } from '../backend/core.js';
 import { ConfigError, NumericalError } from '../util/errors.js';
 import { forEachParam, zipParams, type Params, type RevMLP } from '../model/revmlp.js';
 
