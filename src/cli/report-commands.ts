@@ -34,8 +34,9 @@ async function reproduceCommand(argv: readonly string[]): Promise<string> {
     skipVerify: p.flags.verify === false,
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  const shown = res.findings.flatMap((f) => f.findings).filter((f) => f.holds !== undefined);
-  return `report: ${res.index} (${res.seconds.toFixed(0)} s; paper's claims shown in ${shown.filter((f) => f.holds).length} of ${shown.length} checked findings)`;
+  const judged = res.findings.flatMap((f) => f.findings).filter((f) => f.verdict !== undefined);
+  const n = (v: string) => judged.filter((f) => f.verdict === v).length;
+  return `report: ${res.index} (${res.seconds.toFixed(0)} s; ${judged.length} judged findings: ${n('shown')} shown, ${n('not shown')} not shown, ${n('inconclusive')} inconclusive)`;
 }
 
 async function dataCommand(argv: readonly string[]): Promise<string> {

@@ -5,3 +5,6 @@ export * from './catalog.js';
 export * from './verify.js';
 export * from './reproduce.js';
 export * from './results-csv.js';
+export * from './table.js';
+export * from './verdict.js';
+export * from './measures.js';

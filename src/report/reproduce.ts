@@ -1,18 +1,25 @@
 /**
  * `exact-gn reproduce`: runs the figures' presets (cached, resumable), verifies exactness live, and
- * writes one self-contained HTML report (Plotly inlined once, works offline): every figure, its
- * settings next to the paper's, every deviation, the computed findings, the exactness residuals.
+ * writes one self-contained HTML report (Plotly inlined once, works offline). It opens with a table
+ * of contents and a one-screen summary of the claims (each with its verdict and the numbers behind
+ * it), then every figure: its settings next to the paper's, every deviation, the panels and the
+ * findings, computed by the same figure functions the notebooks call, on live runs and on the
+ * committed results tables (results/*.csv).
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { backendInfo } from '../backend/index.js';
+import { PAPER } from '../experiments/paper.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { escapeHtml } from '../plots/escape.js';
 import { toStandaloneHtml, type HtmlSection } from '../plots/html.js';
+import type { Figure } from '../plots/types.js';
+import type { TableInput } from '../plots/table.js';
 import { ConfigError, show } from '../util/errors.js';
-import { figureOptions, reproduceFigure, type FigureOptions, type FigureSpec, findingTable, type Finding } from './figure.js';
+import { figureOptions, findingTable, reproduceFigure, type AnyFigureSpec, type FigureOptions, type Finding } from './figure.js';
 import { ALL_FIGURES } from './catalog.js';
+import { committedTables } from './results-csv.js';
 import { verifyExactness, type ExactnessRow } from './verify.js';
-import { paperFigure1Findings, paperFigure1Mnist } from './results-csv.js';
 
 export interface ReproduceOptions extends Partial<FigureOptions> {
   /** Figure ids (default: all). */
@@ -23,15 +30,23 @@ export interface ReproduceOptions extends Partial<FigureOptions> {
   skipVerify?: boolean;
 }
 
+/** The findings of one figure from one source: this run's profile (live) or a committed table. */
+export interface FigureFindings {
+  figure: string;
+  /** 'live, quick profile' or 'committed results/fig1-mnist-paper.csv (paper profile)'. */
+  source: string;
+  findings: Finding[];
+}
+
 export interface ReproduceResult {
   index: string;
-  findings: { figure: string; findings: Finding[] }[];
+  findings: FigureFindings[];
   exactness: ExactnessRow[];
   seconds: number;
 }
 
 /** Resolves figure ids, with a clear error for unknown ones. */
-export function selectFigures(ids?: readonly string[]): FigureSpec[] {
+export function selectFigures(ids?: readonly string[]): AnyFigureSpec[] {
   if (!ids || ids.length === 0 || (ids.length === 1 && ids[0] === 'all')) return [...ALL_FIGURES];
   return ids.map((id) => {
     const spec = ALL_FIGURES.find((f) => f.id === id);
@@ -40,8 +55,54 @@ export function selectFigures(ids?: readonly string[]): FigureSpec[] {
   });
 }
 
+/** One report section with an anchor (for the contents list). */
+interface Part {
+  id: string;
+  title: string;
+  /** Contents level: 1 = a figure, 2 = a part of it. */
+  level: 1 | 2;
+  text?: string;
+  html?: string;
+  figures?: Figure[];
+  tables?: TableInput[];
+}
+
+function toSection(p: Part): HtmlSection {
+  const h = p.level === 1 ? 'h2' : 'h3';
+  const text = (p.text ?? '').split(/\n\s*\n/).filter((t) => t.trim() !== '').map((t) => `<p>${escapeHtml(t.trim())}</p>`).join('\n');
+  return { html: `<${h} id="${p.id}">${escapeHtml(p.title)}</${h}>\n${text}${p.html ?? ''}`, figures: p.figures, tables: p.tables };
+}
+
+function contents(parts: readonly Part[]): string {
+  const items = parts.map((p) => `<li class="toc-${p.level}"><a href="#${p.id}">${escapeHtml(p.title)}</a></li>`).join('\n');
+  return `<h2 id="contents">Contents</h2>\n<ul class="toc">\n${items}\n</ul>`;
+}
+
 /**
- * Reproduces the selected figures into `<out>/index.html`.
+ * The claims summary: one row per judged finding (verdict and the numbers behind it), figure by figure.
+ *
+ * @example
+ * claimsSummary([{ figure: 'fig1', source: 'live, quick profile', findings }]);
+ */
+export function claimsSummary(all: readonly FigureFindings[]): Record<string, string>[] {
+  return all.flatMap(({ figure, source, findings }) => findings.filter((f) => f.verdict !== undefined).map((f) => ({
+    figure,
+    'paper\'s claim': f.claim ?? '',
+    measured: f.label,
+    source,
+    verdict: f.verdict!,
+    'numbers behind it': f.why ?? '',
+  })));
+}
+
+function verdictCounts(all: readonly FigureFindings[]): string {
+  const v = all.flatMap((a) => a.findings.map((f) => f.verdict).filter((x) => x !== undefined));
+  const n = (k: string) => v.filter((x) => x === k).length;
+  return `${v.length} judged findings: ${n('shown')} shown, ${n('not shown')} not shown, ${n('inconclusive')} inconclusive`;
+}
+
+/**
+ * Reproduces the selected figures into `<out>/index.html` (and `findings.json`).
  *
  * @example
  * const { index } = await reproduce({ profile: 'quick', figures: ['fig1'] });
@@ -52,14 +113,14 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   const specs = selectFigures(input.figures);
   const out = resolve(input.out ?? join('out', 'report'));
   mkdirSync(out, { recursive: true });
-  const sections: HtmlSection[] = [];
-  const allFindings: ReproduceResult['findings'] = [];
+  const parts: Part[] = [];
+  const allFindings: FigureFindings[] = [];
   let exactness: ExactnessRow[] = [];
   if (!input.skipVerify) {
     options.log('verifying exactness of the GN step on MNIST (float64 finite differences)...');
     exactness = verifyExactness();
-    sections.push({
-      title: 'Verification: every block realizes the target',
+    parts.push({
+      id: 'verification', level: 1, title: 'Verification: every block realizes the target',
       text: 'On the first 64 MNIST training images (h = 512, 2 blocks), each block\'s update alone should change the network output by exactly T (J_l dTheta_l = T) when A has full row rank and nothing is truncated. ' +
         'residual_jvp uses the hand-written JVP (float32); residual_fd64 uses central finite differences of an independent float64 forward pass (first 8 rows). ' +
         'The corrected block rule is exact whenever no direction is truncated (rank_f = rank_g = n); the paper-era half-coupling rule is only approximately exact, and its error grows as the weights move away from init.',
@@ -69,38 +130,47 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   for (const spec of specs) {
     options.log(`== ${spec.title}`);
     const { runs, figures, findings } = await reproduceFigure(spec, options);
-    allFindings.push({ figure: spec.id, findings });
+    const source = `live, ${options.profile} profile`;
+    allFindings.push({ figure: spec.id, source, findings });
     const deviations = spec.deviations(options, runs);
-    sections.push({
-      title: spec.title,
-      text: spec.claim,
+    parts.push({
+      id: spec.id, level: 1, title: spec.title,
+      text: `The paper's claim: ${spec.claim}`,
+      html: `<h4>Deviations from the paper</h4><ul>${deviations.map((d) => `<li>${escapeHtml(d)}</li>`).join('') || '<li>none</li>'}</ul>` +
+        figures.map((f) => `<p class="caption"><b>${escapeHtml(f.name)}</b>: ${escapeHtml(f.caption)}</p>`).join(''),
       tables: [spec.settings(options)],
-      html: `<h4>Deviations from the paper</h4><ul>${deviations.map((d) => `<li>${escape(d)}</li>`).join('') || '<li>none</li>'}</ul>` +
-        figures.map((f) => `<p class="caption"><b>${escape(f.name)}</b>: ${escape(f.caption)}</p>`).join(''),
       figures: figures.map((f) => f.figure),
     });
-    sections.push({ title: `${spec.title}: what we see`, text: 'Computed from the runs above (means over seeds).', tables: [findingTable(findings)] });
-    const paper = spec.id === 'fig1' && options.profile !== 'paper' ? paperFigure1Mnist() : null;
-    if (paper) {
-      sections.push({
-        title: 'Figure 1, MNIST, paper profile (committed results)', text: paper.caption, figures: [paper.figure],
-        tables: [findingTable(paperFigure1Findings(paper.rows))],
+    parts.push({ id: `${spec.id}-findings`, level: 2, title: `${spec.title}: what we see (${source})`, text: 'Computed from the results table of the runs above by the figure\'s findings functions.', tables: [findingTable(findings)] });
+    const tableSpec = 'from' in spec ? null : spec;
+    for (const committed of tableSpec ? committedTables(spec.id).filter((c) => c.profile !== options.profile) : []) {
+      const name = committed.path.split(/[\\/]/).at(-1)!;
+      const csource = `committed results/${name} (${committed.profile} profile)`;
+      const cfindings = tableSpec!.findings(committed.table);
+      allFindings.push({ figure: spec.id, source: csource, findings: cfindings });
+      const drawn = tableSpec!.draw(committed.table, { ...options, profile: committed.profile === 'paper' ? 'paper' : options.profile, seeds: [...new Set(committed.table.map((r) => r.seed))] });
+      parts.push({
+        id: `${spec.id}-${name.replace(/\W+/g, '-')}`, level: 2, title: `${spec.title}: ${csource}`,
+        text: `A results table committed with the package (too long a run for this report to train), drawn and judged by the same functions. ${committed.notes.join(' ')} (The regeneration script lives in a clone of the repository.)`,
+        figures: drawn.map((d) => d.figure),
+        tables: [findingTable(cfindings)],
       });
     }
   }
   const seconds = (Date.now() - t0) / 1000;
   const backend = backendInfo()?.summary ?? 'unknown';
+  const summary: HtmlSection = {
+    html: `<h2 id="claims">Claims and verdicts</h2>\n<p>${escapeHtml(verdictCounts(allFindings))}. A claim is <b>shown</b> when the seed means differ in the claimed direction by more than two pooled standard deviations (a single seed: by more than a 5% margin, and it says so), <b>not shown</b> when they differ as much the other way, and <b>inconclusive</b> when the difference is within the spread, the run is too short to judge, or data is missing (the numbers say which).</p>`,
+    tables: [claimsSummary(allFindings)],
+  };
   const html = toStandaloneHtml({
     title: 'exact-gn: reproduction of Buffelli et al., NeurIPS 2024',
-    intro: `Profile ${options.profile}, seeds ${options.seeds.join(', ')}, GN rule ${options.rule}, backend ${backend}; generated ${new Date().toISOString()} in ${seconds.toFixed(0)} s by \`exact-gn reproduce\`.`,
-    sections,
+    intro: `The paper: ${PAPER.citation}; its claims and settings are summarized in docs/paper.md, shipped with this package. ` +
+      `Profile ${options.profile}, seeds ${options.seeds.join(', ')}, GN rule ${options.rule}, backend ${backend}; generated ${new Date().toISOString()} in ${seconds.toFixed(0)} s by \`exact-gn reproduce\`.`,
+    sections: [{ html: contents([{ id: 'claims', title: 'Claims and verdicts', level: 1 }, ...parts]) }, summary, ...parts.map(toSection)],
   });
   const index = join(out, 'index.html');
   writeFileAtomic(index, html);
   writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings }, null, 2)}\n`);
   return { index, findings: allFindings, exactness, seconds };
-}
-
-function escape(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }

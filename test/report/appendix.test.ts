@@ -15,7 +15,7 @@ import {
   ALL_FIGURES, APPENDIX_FIGURES, APPENDIX_QUICK_CAP, GN_LRS, LONGER_FACTOR, appendixEpochs, longerEpochs, GN_WEIGHT_DECAYS, INIT_STDS, MAIN_FIGURES, PAPER_LONGER_EPOCHS, PINV_LEVELS, fig2, fig4, figureById, figureOptions,
   appendixCkaBlocks, appendixGnLr, appendixInitStd, appendixLongerTraining, appendixPinv, appendixSwitching, appendixTestAccuracy, appendixUpdateRules,
   appendixWeightDecay, appendixWeights, withVerticalMarker, wrappedFigure,
-  type FigureOptions, type FigureRuns, type FigureSpec, type LabeledRow, type RunRef,
+  type AnyFigureSpec, type FigureOptions, type FigureRuns, type RunsFigureSpec, type LabeledRow, type RunRef,
 } from '../../src/report/index.js';
 import { capOverrides, sci, sweepLabel } from '../../src/report/figures/appendix-shared.js';
 import { deepMerge, preset } from '../../src/experiments/presets.js';
@@ -84,7 +84,7 @@ test('quick appendix runs stay under the appendix cap; the checkpoint analyses r
   assert.equal(plain.length, 2);
   for (const c of plain) assert.equal(fig2Keys.has(runKey(c)), fits);
   for (const o of [QUICK, PAPER]) {
-    const keys = (spec: FigureSpec) => resolved(spec.runs(o)).map((c) => runKey(c));
+    const keys = (spec: AnyFigureSpec) => resolved(spec.runs(o)).map((c) => runKey(c));
     for (const spec of [appendixWeights, appendixCkaBlocks, appendixTestAccuracy]) assert.deepEqual(keys(spec), keys(fig2), spec.id);
   }
   // The two update-rule runs are Figure 4's GN runs (both rules) whenever no cap applies (always in the paper profile).
@@ -112,7 +112,7 @@ test('the cap cuts an oversized config to the cap and leaves one that fits alone
 
 test('runs that must be shared have one run key; variants do not', () => {
   for (const o of [QUICK, PAPER]) {
-    const key = (spec: FigureSpec, pick: (c: ResolvedConfig, r: RunRef) => boolean) => {
+    const key = (spec: AnyFigureSpec, pick: (c: ResolvedConfig, r: RunRef) => boolean) => {
       const refs = spec.runs(o);
       return [...new Set(refs.filter((r) => pick(validateConfig(r.config), r)).map((r) => runKey(validateConfig(r.config))))];
     };
@@ -182,7 +182,7 @@ test('longer training, switching and update-rule runs have the intended epochs, 
 /** A curve per run: test loss/acc per epoch, and per-step training loss and batch change. */
 type Curve = (ref: RunRef, epoch: number) => { test_loss: number; test_acc: number; train_loss: number; change: number };
 
-function synth(spec: FigureSpec, o: FigureOptions, curve: Curve): FigureRuns {
+function synth(spec: RunsFigureSpec, o: FigureOptions, curve: Curve): FigureRuns {
   const refs = spec.runs(o);
   const results: RunResult[] = [];
   const rows: LabeledRow[] = [];
@@ -204,7 +204,7 @@ function synth(spec: FigureSpec, o: FigureOptions, curve: Curve): FigureRuns {
     results.push({ key: `k${i}`, dir: `/nowhere/${i}`, status: 'complete', rows: own, cached: true, config });
     for (const r of own) rows.push({ ...r, ...(ref.tags ?? {}), optimizer_label: ref.optimizer, dataset: ref.dataset, seed: ref.seed, run: ref.id } as LabeledRow);
   });
-  return { options: o, refs, results, rows };
+  return { options: o, refs, results, rows, table: [] };
 }
 
 /** GN saturates at `gnFloor`; everything else decays towards `floor` (lower when `adamWins`). */
@@ -218,7 +218,7 @@ function saturating(adamWins: boolean): Curve {
   };
 }
 
-function checkDrawn(spec: FigureSpec, runs: FigureRuns, analysis: ResultRow[] = []): void {
+function checkDrawn(spec: RunsFigureSpec, runs: FigureRuns, analysis: ResultRow[] = []): void {
   const drawn = spec.draw(runs, analysis);
   assert.ok(drawn.length > 0, spec.id);
   for (const d of drawn) {
@@ -228,8 +228,8 @@ function checkDrawn(spec: FigureSpec, runs: FigureRuns, analysis: ResultRow[] = 
   }
 }
 
-function verdicts(spec: FigureSpec, runs: FigureRuns, analysis: ResultRow[] = []): boolean[] {
-  return spec.findings(runs, analysis).filter((f) => f.holds !== undefined).map((f) => f.holds!);
+function verdicts(spec: RunsFigureSpec, runs: FigureRuns, analysis: ResultRow[] = []): boolean[] {
+  return spec.findings(runs, analysis).filter((f) => f.verdict !== undefined).map((f) => f.verdict === 'shown');
 }
 
 test('training-curve specs draw and judge hand-made results: claims hold when GN saturates, fail when it wins', () => {

@@ -4,7 +4,7 @@
  */
 import { figureFromRows } from '../../plots/rows.js';
 import type { OptimizerName } from '../../optim/optimizers.js';
-import { commonSettings, derivedSettings, gnLabel, type FigureRuns, type FigureSpec, type Finding, type RunRef } from '../figure.js';
+import { commonSettings, derivedSettings, gnLabel, type FigureRuns, type RunsFigureSpec, twoValued, type Finding, type RunRef } from '../figure.js';
 import {
   appendixDeviations, appendixEpochs, appendixRun, curveLabels, longerEpochs, epochMeanAt, evalAt, finalEval, lastEvalEpoch, lossRows, num4, pctChange, withVerticalMarker,
 } from './appendix-shared.js';
@@ -20,7 +20,8 @@ function secondHalfChange(runs: FigureRuns, label: string, column: 'test_loss' |
     : pctChange(epochMeanAt(runs, label, column, Math.max(1, mid)), epochMeanAt(runs, label, column, last));
 }
 
-export const appendixLongerTraining: FigureSpec = {
+export const appendixLongerTraining: RunsFigureSpec = {
+  from: 'runs',
   id: 'appendix-longer',
   title: 'Appendix · Longer training: GN stalls, Adam and SGD keep improving',
   claim: 'Trained for longer than in Figure 2, mini-batch GN stalls on training and test loss while Adam and SGD keep improving.',
@@ -58,7 +59,7 @@ export const appendixLongerTraining: FigureSpec = {
         label: `${column === 'test_loss' ? 'test loss' : 'training loss (epoch mean)'}: change over the second half of training (%)`,
         values: Object.fromEntries(Object.entries(change).map(([k, v]) => [k, num4(v)])),
         claim: `GN stalls: its ${column === 'test_loss' ? 'test' : 'training'} loss improves less over the second half than Adam's and SGD's`,
-        holds: Number.isFinite(change[gn]!) && others.length > 0 && others.every((l) => change[l]! < change[gn]!),
+        verdict: twoValued(Number.isFinite(change[gn]!) && others.length > 0 && others.every((l) => change[l]! < change[gn]!)),
       });
     }
     const acc = Object.fromEntries(labels.map((l) => [l, finalEval(runs, l, 'test_acc')]));
@@ -66,7 +67,7 @@ export const appendixLongerTraining: FigureSpec = {
       label: 'final test accuracy',
       values: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, num4(v)])),
       claim: 'Adam and SGD end with a higher test accuracy than GN',
-      holds: labels.filter((l) => l !== gn).every((l) => acc[l]! > acc[gn]!),
+      verdict: twoValued(labels.filter((l) => l !== gn).every((l) => acc[l]! > acc[gn]!)),
     });
     return out;
   },
@@ -76,7 +77,7 @@ export const appendixLongerTraining: FigureSpec = {
       ...commonSettings(o),
       { setting: 'data', paper: 'MNIST, batches of 1024 from the whole training set, full test set', this_run: d.data },
       { setting: 'model', paper: 'RevMLP h = 8000, 2 blocks', this_run: d.model },
-      { setting: 'epochs', paper: 'longer than Figure 2\'s 100 (exact count not in PAPER.md)', this_run: d.epochs },
+      { setting: 'epochs', paper: 'longer than Figure 2\'s 100 (exact count not in docs/paper.md)', this_run: d.epochs },
       { setting: 'learning rates', paper: 'GN 0.1, Adam 1e-4, SGD 0.1', this_run: d.lr },
     ];
   },

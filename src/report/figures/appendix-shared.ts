@@ -28,7 +28,7 @@ export const APPENDIX_QUICK_CAP = { hidden: 512, batch: 128, limitTrain: 1024, l
 /** Quick-profile longer training: this many times the standard appendix epochs. */
 export const LONGER_FACTOR = 3;
 
-/** Paper-profile epochs of the longer-training runs (the paper trains longer than 100; PAPER.md gives no count). */
+/** Paper-profile epochs of the longer-training runs (the paper trains longer than 100; docs/paper.md gives no count). */
 export const PAPER_LONGER_EPOCHS = 300;
 
 /** Options of {@link appendixRun}. */

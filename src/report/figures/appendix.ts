@@ -1,5 +1,5 @@
 /** The appendix figure specs, in the paper's appendix order, plus one check beyond the paper. */
-import type { FigureSpec } from '../figure.js';
+import type { RunsFigureSpec } from '../figure.js';
 import { appendixLongerTraining } from './appendix-longer.js';
 import { appendixSwitching } from './appendix-switch.js';
 import { appendixInitStd } from './appendix-init.js';
@@ -26,7 +26,7 @@ export { CKA_PROBE } from './appendix-cka.js';
 export { RULES_PROBE } from './appendix-rules.js';
 
 /** The appendix figures, in order (the last one goes beyond the paper). */
-export const APPENDIX_FIGURES: readonly FigureSpec[] = [
+export const APPENDIX_FIGURES: readonly RunsFigureSpec[] = [
   appendixLongerTraining, appendixSwitching, appendixInitStd, appendixWeights, appendixCkaBlocks, appendixGnLr, appendixWeightDecay, appendixPinv,
   appendixTestAccuracy, appendixUpdateRules,
 ];
