@@ -48,6 +48,8 @@ export interface CompareOptions {
   names?: readonly [string, string];
   /** The claim: `a` is below `b` (default) or above it. */
   direction?: 'below' | 'above';
+  /** Smallest difference the measurement can resolve (e.g. 1 for step counts); default 0. */
+  resolution?: number;
 }
 
 /**
@@ -72,14 +74,13 @@ export function compareSeeds(a: readonly number[], b: readonly number[], o: Comp
   }
   const diff = o.direction === 'above' ? sa.mean - sb.mean : sb.mean - sa.mean;
   const single = sa.n < 2 || sb.n < 2;
-  const tolerance = single
-    ? (o.singleSeedMargin ?? 0.05) * Math.max(Math.abs(sa.mean), Math.abs(sb.mean))
-    : Math.max((o.spreads ?? 2) * pooledStd(a, b), 1e-12 * Math.max(Math.abs(sa.mean), Math.abs(sb.mean)));
+  const margin = o.singleSeedMargin ?? 0.05;
+  const scale = Math.max(Math.abs(sa.mean), Math.abs(sb.mean));
+  const spread = single ? margin * scale : Math.max((o.spreads ?? 2) * pooledStd(a, b), 1e-12 * scale);
+  const tolerance = Math.max(spread, o.resolution ?? 0);
   const g = (x: number) => String(Number(x.toPrecision(3)));
-  const how = single
-    ? `single seed, so no seed spread: judged on a ${g(100 * (o.singleSeedMargin ?? 0.05))}% margin (${g(tolerance)})`
-    : `${o.spreads ?? 2} pooled std = ${g(tolerance)}`;
-  const what = `${na} ${g(sa.mean)} vs ${nb} ${g(sb.mean)}, ${o.direction === 'above' ? 'lead' : 'margin'} ${g(diff)}; ${how}`;
+  const how = single ? `single seed: ${g(100 * margin)}% margin ${g(tolerance)}` : `${o.spreads ?? 2} pooled std ${g(spread)}${tolerance > spread ? `, resolution ${g(tolerance)}` : ''}`;
+  const what = `${na} ${g(sa.mean)} vs ${nb} ${g(sb.mean)} (${how})`;
   if (Math.abs(diff) <= tolerance) return { verdict: 'inconclusive', why: `within the ${single ? 'margin' : 'seed spread'}: ${what}`, diff, tolerance };
   return { verdict: diff > 0 ? 'shown' : 'not shown', why: what, diff, tolerance };
 }

@@ -56,7 +56,7 @@ export function fullBatchFindings(table: ResultsTable, panel: string): Finding[]
         ? { verdict: 'inconclusive', why: `too short: no run reaches ${fmt(level)} by step ${last}` }
         : { verdict: 'not shown', why: `GN never reaches ${fmt(level)}, ${r} does` };
     }
-    const res = compareSeeds(gnSteps.steps.map((s) => 2 * s), rival.steps, { names: ['2 x GN\'s steps', `${r}'s steps`] });
+    const res = compareSeeds(gnSteps.steps.map((s) => 2 * s), rival.steps, { names: ['2 x GN\'s steps', `${r}'s steps`], resolution: 1 });
     if (res.verdict !== 'shown' && rival.censored.some(Boolean)) {
       return { verdict: 'inconclusive', why: `too short: ${r} has not reached ${fmt(level)} by step ${last}, which is not yet twice GN's steps (${res.why})` };
     }
