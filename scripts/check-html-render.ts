@@ -11,6 +11,11 @@
  * runs it with --headless --dump-dom and a virtual-time budget, and the report is read back from
  * the dumped DOM. With --screenshot, the original file is also captured as a PNG (first file only).
  *
+ *   npx tsx scripts/check-html-render.ts --untrusted out/notebooks/_smoke.untrusted.html
+ *
+ * checks a sanitized export (what a notebook reopened untrusted shows; run-notebooks.ts writes it):
+ * there every figure must show its static PNG (img.exact-gn-plot-static, decoded by the browser).
+ *
  *   npx tsx scripts/check-html-render.ts --notebook out/notebooks/_smoke.ipynb
  *
  * replays the HTML outputs of an executed notebook the way Jupyter front ends insert them, to check
@@ -48,11 +53,13 @@ window.addEventListener("unhandledrejection", function (e) { window.__exactGnErr
 </script>`;
 
 const probe = (waitMs: number): string => `<script>(function () {
-  var t0 = Date.now();
+  var t0 = Date.now(), untrusted = ${untrusted ? 'true' : 'false'};
   function report() {
     var figs = Array.prototype.map.call(document.querySelectorAll("div.exact-gn-plot"), function (d) {
       var note = d.querySelector(".exact-gn-plot-note");
-      return { name: d.getAttribute("data-figure") || d.id, rendered: !!d.querySelector("svg.main-svg"),
+      var img = d.querySelector("img.exact-gn-plot-static");
+      var staticOk = !!(img && img.complete && img.naturalWidth > 0);
+      return { name: d.getAttribute("data-figure") || d.id, rendered: untrusted ? staticOk : !!d.querySelector("svg.main-svg"),
                traces: d.querySelectorAll("g.trace").length, note: note ? note.textContent : "" };
     });
     return { figures: figs, errors: window.__exactGnErrors || [], plotly: window.Plotly ? String(window.Plotly.version) : null };
@@ -183,6 +190,8 @@ function screenshot(chromium: string, file: string, png: string): void {
 }
 
 let budget = 30_000;
+/** --untrusted: the page is a sanitized export; a figure counts as shown when its static PNG loaded. */
+let untrusted = false;
 
 /** Checks one HTML file and prints the result; true when every figure rendered. */
 function report(chromium: string, file: string, label: string, expect: number | undefined): boolean {
@@ -199,7 +208,7 @@ function report(chromium: string, file: string, label: string, expect: number | 
   }
   const drawn = r.figures.filter((f) => f.rendered).length;
   const ok = r.figures.length > 0 && drawn === r.figures.length && (expect === undefined || r.figures.length === expect);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${label} (${secs}s): ${drawn}/${r.figures.length} figures rendered, Plotly ${r.plotly ?? 'missing'}`);
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${label} (${secs}s): ${drawn}/${r.figures.length} figures ${untrusted ? 'shown as static images (untrusted)' : 'rendered'}, Plotly ${r.plotly ?? 'missing'}`);
   for (const f of r.figures) console.log(`     ${f.rendered ? '+' : '-'} ${f.name}: ${f.traces} traces${f.rendered ? '' : `; note: ${f.note}`}`);
   if (expect !== undefined && r.figures.length !== expect) console.log(`     expected ${expect} figures`);
   for (const e of r.errors) console.log(`     page error: ${e}`);
@@ -217,6 +226,7 @@ function main(): void {
     if (a === '--screenshot') shot = argv[++i];
     else if (a === '--expect') expect = Number(argv[++i]);
     else if (a === '--budget-ms') budget = Number(argv[++i]);
+    else if (a === '--untrusted') untrusted = true;
     else if (a === '--notebook') notebooks.push(resolve(argv[++i] ?? ''));
     else if (a.startsWith('--')) {
       console.error(`check-html-render: unknown option ${a}`);
@@ -224,7 +234,7 @@ function main(): void {
     } else files.push(resolve(a));
   }
   if (files.length === 0 && notebooks.length === 0) {
-    console.error('usage: npx tsx scripts/check-html-render.ts file.html [...] [--notebook executed.ipynb] [--screenshot shot.png] [--expect N] [--budget-ms 30000]');
+    console.error('usage: npx tsx scripts/check-html-render.ts file.html [...] [--untrusted] [--notebook executed.ipynb] [--screenshot shot.png] [--expect N] [--budget-ms 30000]');
     process.exit(2);
   }
   const chromium = findChromium();

@@ -4,9 +4,10 @@
  *
  * Figure-cell convention: a code cell is a figure cell when it has the tag "figure", or when its
  * source calls `show(` (not in a `//` comment line); the tag "no-figure" opts out. Every figure
- * cell must produce an HTML output with a `class="exact-gn-plot"` div, and the first such output
- * of the notebook must carry the Plotly script (`data-exact-gn-plotly=`), so the saved notebook
- * and its HTML export render offline.
+ * cell must produce an HTML output with a `class="exact-gn-plot"` div holding a static PNG
+ * (`class="exact-gn-plot-static"`, what an untrusted reader sees), and the first such output of
+ * the notebook must carry the Plotly script (`data-exact-gn-plotly=`), so the saved notebook and
+ * its HTML export render offline. {@link untrustedHtmlProblems} checks a sanitized HTML export.
  */
 import { readFileSync } from 'node:fs';
 
@@ -40,6 +41,8 @@ export interface Notebook {
 export const PLOT_MARKER = 'class="exact-gn-plot"';
 /** Marker of the output that defines window.Plotly (src/plots/plotly-source.ts PLOTLY_SCRIPT_ATTR). */
 export const PLOTLY_MARKER = 'data-exact-gn-plotly=';
+/** Marker of a figure's static PNG fallback (src/plots/html.ts STATIC_CLASS). */
+export const STATIC_MARKER = 'class="exact-gn-plot-static"';
 /** The kernel the notebooks declare and run with. */
 export const KERNEL_NAME = 'tslab';
 
@@ -113,6 +116,10 @@ export function executedProblems(nb: Notebook): string[] {
       problems.push(`${cellLabel(nb, i)} is a figure cell (tag "figure" or a show( call) but produced no exact-gn-plot output${why}`);
       return;
     }
+    const withoutStatic = plots.filter((h) => !h.includes(STATIC_MARKER)).length;
+    if (withoutStatic > 0) {
+      problems.push(`${cellLabel(nb, i)}: ${withoutStatic} of its ${plots.length} figure output(s) have no static image, so they are blank in an untrusted notebook (see the cell's stderr)`);
+    }
     if (firstFigure && !(plots[0] as string).includes(PLOTLY_MARKER)) {
       problems.push(`${cellLabel(nb, i)}: the first figure output does not embed Plotly.js; run the notebook from the top in a fresh kernel`);
     }
@@ -127,4 +134,25 @@ export function stderrOf(cell: NbCell): string {
     .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
     .map((o) => text(o.text))
     .join('');
+}
+
+/** How many figure outputs (HTML with an exact-gn-plot div) an executed notebook holds. */
+export function figureOutputCount(nb: Notebook): number {
+  return nb.cells.reduce((n, c) => n + (c.outputs ?? []).filter((o) => htmlOf(o).includes(PLOT_MARKER)).length, 0);
+}
+
+/**
+ * Problems of an HTML export made with scripts stripped (`nbconvert --to html
+ * --HTMLExporter.sanitize_html=True`, what an untrusted notebook shows): it must hold `expected`
+ * static figure images, each a PNG data URI, and none of the figures' draw scripts.
+ */
+export function untrustedHtmlProblems(html: string, expected: number): string[] {
+  const problems: string[] = [];
+  if (/var fig = \{/.test(html)) problems.push('the export still holds the figures\' draw scripts: it was not sanitized');
+  const imgs = html.match(/<img\b[^>]*>/g) ?? [];
+  const figures = imgs.filter((t) => t.includes(STATIC_MARKER));
+  const good = figures.filter((t) => /src="data:image\/png;base64,[A-Za-z0-9+/=]{200,}"/.test(t));
+  if (figures.length !== expected) problems.push(`${figures.length} static figure image(s) survived sanitizing, expected ${expected} (one per figure output)`);
+  if (good.length !== figures.length) problems.push(`${figures.length - good.length} static figure image(s) lost their PNG data when sanitized`);
+  return problems;
 }

@@ -11,15 +11,19 @@
  * --profile, default quick) into out/notebooks/<name>.ipynb, then `--to html` beside it. A notebook
  * fails on any cell error (the cell is named), on a figure cell without a plot (see
  * scripts/notebook-lib.ts for the convention), or when nbconvert itself fails (timeout, dead
- * kernel). Ends with `notebooks: N passed, M failed`; exit status 1 when any failed.
- * `--check-clean` only checks that committed notebooks have no outputs or execution counts.
+ * kernel). With HTML on, each is also exported sanitized (`--HTMLExporter.sanitize_html=True`:
+ * scripts stripped, as a notebook reopened untrusted shows it) to <name>.untrusted.html, which
+ * must still hold every figure as a static image. Ends with `notebooks: N passed, M failed`;
+ * exit status 1 when any failed.
+ * `--check-clean` only checks that committed notebooks have no outputs or execution counts, and
+ * that each equals what its TypeScript source in notebooks/src builds to (scripts/notebooks.ts).
  * Needs `bash scripts/setup-jupyter.sh` once and a built package (`npx tsc -p tsconfig.build.json`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KERNEL_NAME, cellLabel, cleanProblems, executedProblems, readNotebook } from './notebook-lib.js';
+import { KERNEL_NAME, cellLabel, cleanProblems, executedProblems, figureOutputCount, readNotebook, untrustedHtmlProblems } from './notebook-lib.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const JUPYTER = '/usr/bin/jupyter';
@@ -48,10 +52,13 @@ function parseArgs(argv: string[]): Args {
       args.timeout = Number(value());
       if (!(args.timeout > 0)) fail(`--timeout must be a positive number of seconds, got ${argv[i]}`);
     } else if (a === '--out') args.out = resolve(value());
-    else if (a === '--profile') args.profile = value();
+    else if (a === '--profile') {
+      args.profile = value();
+      if (args.profile !== 'quick' && args.profile !== 'paper') fail(`--profile must be quick or paper, got ${args.profile}`);
+    }
     else if (a === '--no-html') args.html = false;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: npx tsx scripts/run-notebooks.ts [--check-clean] [--timeout s] [--out dir] [--profile quick|full] [--no-html] [notebook.ipynb ...]');
+      console.log('usage: npx tsx scripts/run-notebooks.ts [--check-clean] [--timeout s] [--out dir] [--profile quick|paper] [--no-html] [notebook.ipynb ...]');
       process.exit(0);
     } else if (a.startsWith('--')) fail(`unknown option ${a}`);
     else args.files.push(resolve(a));
@@ -132,10 +139,17 @@ function runOne(file: string, args: Args, env: NodeJS.ProcessEnv): string[] {
     const why = exceptionLine(exec.log);
     return [`nbconvert failed${locateCell(file, exec.log)}: ${why || `\n${tail(exec.log, 20)}`}`];
   }
-  const problems = executedProblems(readNotebook(executed));
+  const nb = readNotebook(executed);
+  const problems = executedProblems(nb);
   if (args.html) {
     const html = nbconvert(['--to', 'html', executed, '--output-dir', args.out], env, args.out);
     if (!html.ok) problems.push(`HTML export failed:\n${tail(html.log, 15)}`);
+    // The untrusted view: scripts stripped, HTML sanitized. The figures must survive as images.
+    const stem = basename(name, '.ipynb');
+    const untrusted = nbconvert(['--to', 'html', executed, '--output-dir', args.out, '--output', `${stem}.untrusted`, '--HTMLExporter.sanitize_html=True'], env, args.out);
+    const file = join(args.out, `${stem}.untrusted.html`);
+    if (!untrusted.ok || !existsSync(file)) problems.push(`sanitized (untrusted) HTML export failed:\n${tail(untrusted.log, 15)}`);
+    else problems.push(...untrustedHtmlProblems(readFileSync(file, 'utf8'), figureOutputCount(nb)).map((p) => `${relative(ROOT, file)}: ${p}`));
   }
   return problems;
 }
@@ -182,7 +196,8 @@ function main(): void {
       }
     }
     console.log(`notebooks clean: ${passed} passed, ${failed} failed`);
-    process.exit(failed === 0 ? 0 : 1);
+    const sync = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'notebooks.ts'), 'check'], { cwd: ROOT, stdio: 'inherit' });
+    process.exit(failed === 0 && sync.status === 0 ? 0 : 1);
   }
   const env = jupyterEnv(args.profile);
   checkSetup(env);

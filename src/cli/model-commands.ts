@@ -122,7 +122,7 @@ export function stepCommand(argv: readonly string[]): string {
     try {
       const res = optimizer.step(model, x, batch.y);
       loss = res.loss;
-      const inexact = res.gn ? inexactBlocksMessage(res.gn, optimizer.config.gn) : null;
+      const inexact = res.gn ? inexactBlocksMessage(res.gn, optimizer.config.gn, model.config) : null;
       if (inexact !== null) process.stderr.write(`exact-gn step: warning: ${inexact}\n`);
     } finally {
       x.dispose();

@@ -1,6 +1,7 @@
 /**
  * Progress of a run: events for callers (onProgress) and the default reporter on stderr, a
- * progress bar with ETA on a TTY, else one compact line per epoch (notebooks, CI logs).
+ * progress bar with ETA on a TTY, else one line per run (notebooks, CI logs), plus one line per
+ * epoch at most every `everyMs` (default a minute) while a long run is going.
  */
 
 /** What just happened; every event is reported after its row or file is durably written. */
@@ -48,15 +49,27 @@ interface Out {
   columns?: number;
 }
 
+/** Options of {@link progressReporter}. */
+export interface ProgressReporterOptions {
+  /**
+   * Without a TTY: the shortest time between two 'epoch' lines of one run, in milliseconds
+   * (default 60000). A run shorter than that prints only its 'done' line; Infinity: never.
+   */
+  everyMs?: number;
+}
+
 /**
- * The default progress reporter writing to `out` (stderr): a redrawn bar on a TTY, else a line per
- * epoch.
+ * The default progress reporter writing to `out` (stderr): a redrawn bar on a TTY; else one line
+ * when the run is done (and when it resumed), with an epoch line at most every `everyMs` while a
+ * long run is going, so a notebook that trains ten short runs prints ten lines, not one per epoch.
  *
  * @example
- * await runExperiment(cfg, { onProgress: progressReporter(process.stderr) });
+ * await runExperiment(cfg, { onProgress: progressReporter(process.stderr, { everyMs: 10_000 }) });
  */
-export function progressReporter(out: Out = process.stderr): (e: ProgressEvent) => void {
+export function progressReporter(out: Out = process.stderr, opts: ProgressReporterOptions = {}): (e: ProgressEvent) => void {
+  const everyMs = opts.everyMs ?? 60_000;
   let lastDraw = 0;
+  let lastLine = 0;
   let lastTest = '';
   return (e) => {
     if (e.kind === 'eval' && e.testAcc !== undefined) lastTest = ` test_loss ${fmt(e.testLoss)} test_acc ${(100 * e.testAcc).toFixed(2)}%`;
@@ -75,9 +88,12 @@ export function progressReporter(out: Out = process.stderr): (e: ProgressEvent) 
       if (e.kind === 'done') out.write('\n');
       return;
     }
+    if (e.kind === 'start') lastLine = e.elapsedMs;
+    if (e.kind === 'epoch' && e.elapsedMs - lastLine < everyMs) return;
     if (e.kind === 'epoch' || e.kind === 'done' || (e.kind === 'start' && e.resumedAt > 0)) {
-      const what = e.kind === 'start' ? 'resumed at' : e.kind === 'done' ? 'done' : 'epoch';
-      out.write(`${e.key} ${what} ${e.epoch}/${e.epochs} step ${e.step}/${e.totalSteps} train_loss ${fmt(e.trainLoss)}${lastTest} elapsed ${formatDuration(e.elapsedMs)} eta ${eta}\n`);
+      lastLine = e.elapsedMs;
+      const what = e.kind === 'start' ? ' resumed at' : e.kind === 'done' ? ' done:' : '';
+      out.write(`${e.key}${what} epoch ${e.epoch}/${e.epochs} step ${e.step}/${e.totalSteps} train_loss ${fmt(e.trainLoss)}${lastTest} elapsed ${formatDuration(e.elapsedMs)}${e.kind === 'done' ? '' : ` eta ${eta}`}\n`);
     }
   };
 }

@@ -272,7 +272,7 @@ function gnSummary(blocks: BlockDiagnostics[]): Pick<StepRow, 'gn_min_rank' | 'g
 
 function warnInexact(s: Session, blocks: BlockDiagnostics[], opt: OptimizerConfig): void {
   if (s.warnedInexact) return;
-  const message = inexactBlocksMessage(blocks, opt.gn);
+  const message = inexactBlocksMessage(blocks, opt.gn, s.cfg.model);
   if (message === null) return;
   s.warnedInexact = true;
   s.warn(`run ${s.key}: ${message}. Warned once per run.`);

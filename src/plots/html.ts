@@ -6,6 +6,8 @@ import type { Figure } from './types.js';
 
 /** Class of every figure's container div (the marker the notebook runner looks for). */
 export const PLOT_CLASS = 'exact-gn-plot';
+/** Class of a figure's static PNG fallback inside its div (removed when the interactive plot draws). */
+export const STATIC_CLASS = 'exact-gn-plot-static';
 
 /** Options of {@link figureHtml}. */
 export interface FigureHtmlOptions {
@@ -13,11 +15,18 @@ export interface FigureHtmlOptions {
   id: string;
   /** Label written to `data-figure`; default the figure's name, else the id. */
   name?: string;
+  /**
+   * A static PNG of the figure (base64, see src/plots/raster.ts), shown where the draw script
+   * does not run (an untrusted notebook, a sanitized HTML export) and replaced by the interactive
+   * plot where it does.
+   */
+  pngBase64?: string;
 }
 
 /**
- * One figure as HTML: `<div class="exact-gn-plot" id=... data-figure=...>` holding a note (shown
- * while the plot is not drawn, e.g. in an untrusted notebook), then a script that waits until the
+ * One figure as HTML: `<div class="exact-gn-plot" id=... data-figure=...>` holding what shows
+ * while the plot is not drawn (e.g. in an untrusted notebook): the static PNG when given, and a
+ * note; then a script that waits until the
  * div is in the document and `window.Plotly` exists, and calls `Plotly.newPlot`. The script finds
  * the div by id (not `document.currentScript`, which is wrong when Jupyter re-inserts scripts),
  * and keeps polling with back-off, because Jupyter may render an output before attaching it and
@@ -31,10 +40,14 @@ export function figureHtml(fig: Figure, opts: FigureHtmlOptions): string {
   const height = fig.layout.height ?? 450;
   const spec = { data: fig.data, layout: fig.layout, config: fig.config ?? { responsive: true, displaylogo: false } };
   const id = escapeHtml(opts.id);
+  const fallback = opts.pngBase64 !== undefined
+    ? `<img class="${STATIC_CLASS}" src="data:image/png;base64,${opts.pngBase64}" alt="${escapeHtml(`Figure ${name} (static image)`)}" style="max-width:100%;height:auto">` +
+      `<div class="${PLOT_CLASS}-note" style="font:12px sans-serif;color:#888;padding:2px 8px">Static image of figure "${escapeHtml(name)}"; ` +
+      `the interactive figure needs JavaScript (in Jupyter: a trusted notebook).</div>`
+    : `<div class="${PLOT_CLASS}-note" style="font:13px sans-serif;color:#888;padding:8px">Plotly figure "${escapeHtml(name)}": ` +
+      `needs JavaScript (in Jupyter: a trusted notebook).</div>`;
   return (
-    `<div class="${PLOT_CLASS}" id="${id}" data-figure="${escapeHtml(name)}" style="width:100%;min-height:${height}px">` +
-    `<div class="${PLOT_CLASS}-note" style="font:13px sans-serif;color:#888;padding:8px">Plotly figure "${escapeHtml(name)}": ` +
-    `needs JavaScript (in Jupyter: a trusted notebook).</div></div>\n` +
+    `<div class="${PLOT_CLASS}" id="${id}" data-figure="${escapeHtml(name)}" style="width:100%;min-height:${height}px">${fallback}</div>\n` +
     `<script type="text/javascript">\n(function () {\n` +
     `  var id = ${scriptJson(opts.id)};\n  var fig = ${scriptJson(spec)};\n` +
     DRAW_SCRIPT +
@@ -52,8 +65,7 @@ const DRAW_SCRIPT = `  var start = Date.now(), delay = 20;
     var el = document.getElementById(id);
     var P = window.Plotly;
     if (el && P && typeof P.newPlot === "function") {
-      var n = el.querySelector(".${PLOT_CLASS}-note");
-      if (n) n.parentNode.removeChild(n);
+      Array.prototype.forEach.call(el.querySelectorAll(".${PLOT_CLASS}-note, .${STATIC_CLASS}"), function (n) { n.parentNode.removeChild(n); });
       P.newPlot(el, fig.data, fig.layout, fig.config);
       return;
     }

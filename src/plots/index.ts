@@ -16,8 +16,10 @@ export { figureFromRows, type ResultRow, type FromRowsOptions } from './rows.js'
 export { escapeHtml, scriptJson } from './escape.js';
 export { plotlySource, plotlyVersion, plotlyScriptTag, PLOTLY_SCRIPT_ATTR } from './plotly-source.js';
 export {
-  PLOT_CLASS, figureHtml, toStandaloneHtml, type FigureHtmlOptions, type HtmlSection, type HtmlReport,
+  PLOT_CLASS, STATIC_CLASS, figureHtml, toStandaloneHtml, type FigureHtmlOptions, type HtmlSection, type HtmlReport,
   type StandaloneHtmlOptions,
 } from './html.js';
 export { tableHtml, type TableInput, type DataFrameLike, type TableHtmlOptions } from './table.js';
 export { show, showTable, inNotebook, tslabDisplay, type ShowOptions } from './notebook.js';
+export { figureSvg, type FigureSvgOptions } from './svg.js';
+export { figurePng, prepareRaster, rasterStatus } from './raster.js';

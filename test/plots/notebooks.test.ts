@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanProblems, executedProblems, isFigureCell, readNotebook, type NbCell, type Notebook } from '../../scripts/notebook-lib.js';
-import { PLOT_CLASS, PLOTLY_SCRIPT_ATTR } from '../../src/plots/index.js';
+import { cleanProblems, executedProblems, figureOutputCount, isFigureCell, readNotebook, untrustedHtmlProblems, type NbCell, type Notebook } from '../../scripts/notebook-lib.js';
+import { PLOT_CLASS, PLOTLY_SCRIPT_ATTR, STATIC_CLASS } from '../../src/plots/index.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'notebooks');
 
@@ -34,7 +34,7 @@ test('the marker constants are the ones the plots module writes', () => {
 });
 
 test('executed notebook checks: errors, figure cells without a plot, first figure without Plotly', () => {
-  const plot = `<div class="${PLOT_CLASS}" id="a"></div>`;
+  const plot = `<div class="${PLOT_CLASS}" id="a"><img class="${STATIC_CLASS}" src="data:image/png;base64,AAAA"></div>`;
   const loader = `<script ${PLOTLY_SCRIPT_ATTR}="4"></script>`;
   const good = nb([code('show(a)', { outputs: [html(loader + plot)] }), code('show(b)', { outputs: [html(plot)] })]);
   assert.deepEqual(executedProblems(good), []);
@@ -49,6 +49,17 @@ test('executed notebook checks: errors, figure cells without a plot, first figur
   assert.match(problems[0] as string, /^cell 2 \(const x: number = "s";\): CellError: Type string is not assignable/);
   assert.match(problems[1] as string, /^cell 3 .*first figure output does not embed Plotly/);
   assert.match(problems[2] as string, /^cell 4 .*produced no exact-gn-plot output/);
+  const noStatic = nb([code('show(a)', { outputs: [html(loader + plot)] }), code('show(b)', { outputs: [html(`<div class="${PLOT_CLASS}" id="b"></div>`)] })]);
+  assert.deepEqual(executedProblems(noStatic).map((p) => p.replace(/\(.*?\): /, '')), ['cell 2 1 of its 1 figure output(s) have no static image, so they are blank in an untrusted notebook (see the cell\'s stderr)']);
+  assert.equal(figureOutputCount(noStatic), 2);
+});
+
+test('untrusted (sanitized) export check: one PNG image per figure, no draw scripts left', () => {
+  const png = `<img class="${STATIC_CLASS}" src="data:image/png;base64,${'A'.repeat(300)}" alt="f">`;
+  assert.deepEqual(untrustedHtmlProblems(`<div>${png}</div><div>${png}</div>`, 2), []);
+  assert.deepEqual(untrustedHtmlProblems(`<div>${png}</div>`, 2), ['1 static figure image(s) survived sanitizing, expected 2 (one per figure output)']);
+  assert.deepEqual(untrustedHtmlProblems(`<div><img class="${STATIC_CLASS}" src="" alt="f"></div>`, 1), ['1 static figure image(s) lost their PNG data when sanitized']);
+  assert.match(untrustedHtmlProblems(`${png}<script>var fig = {"data":[]};</script>`, 1).join(), /was not sanitized/);
 });
 
 test('clean check reports outputs, execution counts and a wrong kernel', () => {

@@ -269,7 +269,7 @@ test('CLI step: pinv "none" with a batch beyond the reachable rank explains the 
   const truncated = step('truncated');
   assert.match(truncated.value, /wrote/);
   assert.equal(truncated.err.trim().split('\n').length, 1, truncated.err);
-  assert.match(truncated.err, /^exact-gn step: warning: GN blocks not exact \(blocks counted from 1\): block 1 \(f rank [1-5]\/12, g rank \d+\/12\); rank < n/);
+  assert.match(truncated.err, /^exact-gn step: warning: GN blocks not exact \(blocks counted from 1\): block 1 \(f rank [1-5]\/12, g rank \d+\/12\); the batch \(n = 12\) is larger than the rank the block can reach \(block 1 reaches rank 5 \(linear: d\/2 \+ 1\)/);
   const damped = step('damped');
   assert.match(damped.value, /wrote/);
   assert.match(damped.err, /^exact-gn step: warning: GN blocks not exact .*block 1 .*pinv "damped" does not solve J dTheta = T exactly\n$/);
