@@ -138,16 +138,19 @@ export interface FigureSpec {
   /** The runs, for these options. */
   runs(options: FigureOptions): RunRef[];
   /** Rows beyond the training rows (e.g. NTK/CKA over checkpoints), appended to the table; optional. */
-  analyze?(runs: FigureRuns): Promise<TidyRow[]>;
+  analyze?(runs: RunsOf & Pick<FigureRuns, 'options'>): Promise<TidyRow[]>;
   /** The figure from the table (no I/O). */
   draw(table: ResultsTable, options: FigureOptions): DrawnFigure[];
   /** The findings from the table: pure, no I/O, no drawing. */
   findings(table: ResultsTable): Finding[];
   /** Settings of this reproduction next to the paper's. */
   settings(options: FigureOptions): SettingRow[];
-  /** Every deviation from the paper in these options. */
-  deviations(options: FigureOptions, runs?: FigureRuns): string[];
+  /** Every deviation from the paper in these options (and, given the runs, failed runs and fallbacks). */
+  deviations(options: FigureOptions, runs?: RunsOf): string[];
 }
+
+/** What deviations need to know of finished runs: which they are and how they ended. */
+export type RunsOf = Pick<FigureRuns, 'refs' | 'results'>;
 
 /**
  * An appendix figure that still draws and judges from the runs (FigureRuns) rather than from the
@@ -290,14 +293,14 @@ export function commonSettings(options: FigureOptions): SettingRow[] {
     { setting: 'seeds', paper: `${PAPER.seeds.join(', ')} (mean ± std)`, this_run: options.seeds.join(', ') },
     { setting: 'GN update rule', paper: 'half-coupling (most likely, paper-era code)', this_run: options.rule },
     {
-      setting: 'GN pseudo-inverse', paper: `truncated SVD, rtol ${PAPER.pinv.rtol}, atol ${PAPER.pinv.atol}`,
-      this_run: `${DEFAULT_GN.pinv} via the n x n Gram matrix, rtol ${DEFAULT_GN.rtol}, atol ${DEFAULT_GN.atol}${DEFAULT_GN.rtol === PAPER.pinv.rtol && DEFAULT_GN.atol === PAPER.pinv.atol ? ' (same result)' : ''}`,
+      setting: 'GN pseudo-inverse', paper: `truncated SVD, rtol ${PAPER.pinv.rtol.toExponential()}, atol ${PAPER.pinv.atol.toExponential()}`,
+      this_run: `${DEFAULT_GN.pinv} via the n x n Gram matrix, rtol ${DEFAULT_GN.rtol.toExponential()}, atol ${DEFAULT_GN.atol.toExponential()}${DEFAULT_GN.rtol === PAPER.pinv.rtol && DEFAULT_GN.atol === PAPER.pinv.atol ? ' (same result)' : ''}`,
     },
   ];
 }
 
 /** Deviations every quick-profile figure shares, plus fallbacks and failed runs (never shown silently). */
-export function commonDeviations(options: FigureOptions, runs?: FigureRuns): string[] {
+export function commonDeviations(options: FigureOptions, runs?: RunsOf): string[] {
   const out: string[] = [];
   if (options.profile === 'quick') {
     out.push('quick profile: smaller bottleneck h, a subset of the training and test data, smaller batches and fewer epochs than the paper, so it runs on a CPU in minutes (same code path as the paper profile)');
