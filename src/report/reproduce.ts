@@ -56,7 +56,7 @@ export function selectFigures(ids?: readonly string[]): AnyFigureSpec[] {
 }
 
 /** One report section with an anchor (for the contents list). */
-interface Part {
+export interface ReportPart {
   id: string;
   title: string;
   /** Contents level: 1 = a figure, 2 = a part of it. */
@@ -67,13 +67,13 @@ interface Part {
   tables?: TableInput[];
 }
 
-function toSection(p: Part): HtmlSection {
+function toSection(p: ReportPart): HtmlSection {
   const h = p.level === 1 ? 'h2' : 'h3';
   const text = (p.text ?? '').split(/\n\s*\n/).filter((t) => t.trim() !== '').map((t) => `<p>${escapeHtml(t.trim())}</p>`).join('\n');
   return { html: `<${h} id="${p.id}">${escapeHtml(p.title)}</${h}>\n${text}${p.html ?? ''}`, figures: p.figures, tables: p.tables };
 }
 
-function contents(parts: readonly Part[]): string {
+function contents(parts: readonly ReportPart[]): string {
   const items = parts.map((p) => `<li class="toc-${p.level}"><a href="#${p.id}">${escapeHtml(p.title)}</a></li>`).join('\n');
   return `<h2 id="contents">Contents</h2>\n<ul class="toc">\n${items}\n</ul>`;
 }
@@ -102,6 +102,27 @@ function verdictCounts(all: readonly FigureFindings[]): string {
 }
 
 /**
+ * The report page: title and intro (the paper cited, docs/paper.md named), the contents, the claims
+ * summary (every judged finding with its verdict and numbers), then the parts in order. Pure.
+ *
+ * @example
+ * const html = renderReport({ options: figureOptions(), backend: 'cpu', seconds: 1, parts: [], findings: [] });
+ */
+export function renderReport(input: { options: FigureOptions; backend: string; seconds: number; parts: readonly ReportPart[]; findings: readonly FigureFindings[] }): string {
+  const { options, backend, seconds, parts, findings } = input;
+  const summary: HtmlSection = {
+    html: `<h2 id="claims">Claims and verdicts</h2>\n<p>${escapeHtml(verdictCounts(findings))}. A claim is <b>shown</b> when the seed means differ in the claimed direction by more than two pooled standard deviations (a single seed: by more than a 5% margin, and it says so), <b>not shown</b> when they differ as much the other way, and <b>inconclusive</b> when the difference is within the spread, the run is too short to judge, or data is missing (the numbers say which).</p>`,
+    tables: [claimsSummary(findings)],
+  };
+  return toStandaloneHtml({
+    title: 'exact-gn: reproduction of Buffelli et al., NeurIPS 2024',
+    intro: `The paper: ${PAPER.citation}; its claims and settings are summarized in docs/paper.md, shipped with this package. ` +
+      `Profile ${options.profile}, seeds ${options.seeds.join(', ')}, GN rule ${options.rule}, backend ${backend}; generated ${new Date().toISOString()} in ${seconds.toFixed(0)} s by \`exact-gn reproduce\`.`,
+    sections: [{ html: contents([{ id: 'claims', title: 'Claims and verdicts', level: 1 }, ...parts]) }, summary, ...parts.map(toSection)],
+  });
+}
+
+/**
  * Reproduces the selected figures into `<out>/index.html` (and `findings.json`).
  *
  * @example
@@ -113,7 +134,7 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   const specs = selectFigures(input.figures);
   const out = resolve(input.out ?? join('out', 'report'));
   mkdirSync(out, { recursive: true });
-  const parts: Part[] = [];
+  const parts: ReportPart[] = [];
   const allFindings: FigureFindings[] = [];
   let exactness: ExactnessRow[] = [];
   if (!input.skipVerify) {
@@ -159,16 +180,7 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   }
   const seconds = (Date.now() - t0) / 1000;
   const backend = backendInfo()?.summary ?? 'unknown';
-  const summary: HtmlSection = {
-    html: `<h2 id="claims">Claims and verdicts</h2>\n<p>${escapeHtml(verdictCounts(allFindings))}. A claim is <b>shown</b> when the seed means differ in the claimed direction by more than two pooled standard deviations (a single seed: by more than a 5% margin, and it says so), <b>not shown</b> when they differ as much the other way, and <b>inconclusive</b> when the difference is within the spread, the run is too short to judge, or data is missing (the numbers say which).</p>`,
-    tables: [claimsSummary(allFindings)],
-  };
-  const html = toStandaloneHtml({
-    title: 'exact-gn: reproduction of Buffelli et al., NeurIPS 2024',
-    intro: `The paper: ${PAPER.citation}; its claims and settings are summarized in docs/paper.md, shipped with this package. ` +
-      `Profile ${options.profile}, seeds ${options.seeds.join(', ')}, GN rule ${options.rule}, backend ${backend}; generated ${new Date().toISOString()} in ${seconds.toFixed(0)} s by \`exact-gn reproduce\`.`,
-    sections: [{ html: contents([{ id: 'claims', title: 'Claims and verdicts', level: 1 }, ...parts]) }, summary, ...parts.map(toSection)],
-  });
+  const html = renderReport({ options, backend, seconds, parts, findings: allFindings });
   const index = join(out, 'index.html');
   writeFileAtomic(index, html);
   writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings }, null, 2)}\n`);
