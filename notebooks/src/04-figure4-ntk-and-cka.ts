@@ -11,8 +11,8 @@
 // A fixed threshold ("similarity above 0.9") says nothing when every optimizer meets it. The tests here compare GN
 // with Adam on the same data, at the last checkpoint, seed by seed:
 //
-// 1. GN's NTK similarity to init $\cos(\Theta_0 v, \Theta_t v)$ is above Adam's (GN moves the kernel less);
-// 2. GN's linear CKA to init of the last half-coupling is above Adam's (GN moves the features less);
+// 1. GN's kernel motion $1 - \cos(\Theta_0 v, \Theta_t v)$ is below Adam's (GN moves the kernel less);
+// 2. GN's feature motion $1 - \mathrm{CKA}$ to init of the last half-coupling is below Adam's;
 // 3. GN's NTK rate of change per epoch over the last checkpoint interval is below Adam's;
 // 4. the two GN rules differ from each other by less than GN differs from Adam (the paper's conclusion does not hang
 //    on its paper-era rule).
