@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  allOf, compareSeeds, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
+  allOf, compareSeeds, longerFindings, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
 } from '../../src/report/index.js';
 
 const SEEDS = [42, 43, 44];
@@ -256,4 +256,19 @@ test('Figure 5: the Figure 1 and 2 tests on each regime\'s rows', () => {
   assert.ok(f.some((x) => /full batch/.test(x.label)) && f.some((x) => /mini-batch/.test(x.label)));
   assert.deepEqual(verdicts(f), ['shown', 'shown', 'shown', 'shown', 'shown', 'shown', 'shown']);
   assert.ok(verdicts(fig5Findings([])).every((v) => v === 'inconclusive'));
+});
+
+// ---- Appendix: longer training ---------------------------------------------------------------
+
+test('Appendix longer training: GN stalls (shown), keeps improving while Adam stalls (not shown), too short or empty (inconclusive)', () => {
+  const shown = longerFindings([...miniBatch(GN, SEEDS, 12, gnSaturates), ...miniBatch(ADAM, SEEDS, 12, adamKeepsGoing), ...miniBatch(SGD, SEEDS, 12, adamKeepsGoing)]);
+  assert.deepEqual(verdicts(shown), ['shown', 'shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
+  const reverse = longerFindings([...miniBatch(GN, SEEDS, 12, adamKeepsGoing), ...miniBatch(ADAM, SEEDS, 12, gnSaturates)]);
+  assert.deepEqual(verdicts(reverse), ['not shown', 'not shown', 'not shown']);
+  const short = longerFindings([...miniBatch(GN, SEEDS, 4, gnSaturates), ...miniBatch(ADAM, SEEDS, 4, adamKeepsGoing)]);
+  assert.deepEqual(verdicts(short).slice(0, 2), ['inconclusive', 'inconclusive']);
+  assert.match(short[0]!.why!, /too short/);
+  assert.deepEqual(verdicts(longerFindings([])), ['inconclusive']);
+  const single = longerFindings([...miniBatch(GN, [42], 12, gnSaturates), ...miniBatch(ADAM, [42], 12, adamKeepsGoing)]);
+  assert.deepEqual(verdicts(single), ['shown', 'shown', 'shown']);
 });
