@@ -12,7 +12,7 @@ export interface Point {
 }
 
 /** The finite points of one metric of one run, sorted by x ('epoch' or 'step'), one per x (the last wins). */
-export function series(rows: readonly TidyRow[], x: 'epoch' | 'step'): Point[] {
+export function runSeries(rows: readonly TidyRow[], x: 'epoch' | 'step'): Point[] {
   const byX = new Map<number, number>();
   for (const r of rows) if (Number.isFinite(r.value) && Number.isFinite(r[x])) byX.set(r[x], r.value);
   return [...byX].map(([px, value]) => ({ x: px, value })).sort((a, b) => a.x - b.x);
@@ -31,11 +31,11 @@ export function perRun(
   fn: (points: Point[]) => number,
 ): number[] {
   const rows = where(table, match);
-  return distinct(rows, 'run').map((run) => fn(series(rows.filter((r) => r.run === run), x)));
+  return distinct(rows, 'run').map((run) => fn(runSeries(rows.filter((r) => r.run === run), x)));
 }
 
 /** The value at x (NaN when absent). */
-export function at(points: readonly Point[], x: number): number {
+export function valueAt(points: readonly Point[], x: number): number {
   return points.find((p) => p.x === x)?.value ?? NaN;
 }
 
@@ -64,8 +64,8 @@ export function argMin(points: readonly Point[]): number {
  * improvementPerUnit([{ x: 4, value: 1 }, { x: 6, value: 0.9 }], 4, 6); // 5 (% per epoch)
  */
 export function improvementPerUnit(points: readonly Point[], from: number, to: number): number {
-  const a = at(points, from);
-  const b = at(points, to);
+  const a = valueAt(points, from);
+  const b = valueAt(points, to);
   return to > from ? (100 * (a - b)) / a / (to - from) : NaN;
 }
 
@@ -84,7 +84,7 @@ export function meanOver(points: readonly Point[], from: number, to: number): nu
  */
 export function lastThird(table: ResultsTable, metric = 'test_loss'): { from: number; to: number } {
   const rows = where(table, { metric });
-  const ends = distinct(rows, 'run').map((run) => lastX(series(rows.filter((r) => r.run === run), 'epoch')));
+  const ends = distinct(rows, 'run').map((run) => lastX(runSeries(rows.filter((r) => r.run === run), 'epoch')));
   const E = ends.length ? Math.min(...ends) : NaN;
   return { from: E - Math.floor(E / 3), to: E };
 }

@@ -13,7 +13,7 @@ export interface Judged {
 }
 
 /** Mean, sample standard deviation (ddof 1; NaN for one value) and count of the finite values. */
-export function stats(values: readonly number[]): { mean: number; std: number; n: number } {
+export function seedStats(values: readonly number[]): { mean: number; std: number; n: number } {
   const v = values.filter((x) => Number.isFinite(x));
   const n = v.length;
   if (n === 0) return { mean: NaN, std: NaN, n: 0 };
@@ -24,15 +24,15 @@ export function stats(values: readonly number[]): { mean: number; std: number; n
 
 /** Pooled standard deviation of two samples (NaN unless both have two or more values). */
 export function pooledStd(a: readonly number[], b: readonly number[]): number {
-  const sa = stats(a);
-  const sb = stats(b);
+  const sa = seedStats(a);
+  const sb = seedStats(b);
   if (sa.n < 2 || sb.n < 2) return NaN;
   return Math.sqrt(((sa.n - 1) * sa.std ** 2 + (sb.n - 1) * sb.std ** 2) / (sa.n + sb.n - 2));
 }
 
 /** '0.195 ± 0.004 (3 seeds)', '0.195 (1 seed)', 'n/a'. */
 export function meanStdText(values: readonly number[], digits = 3): string {
-  const s = stats(values);
+  const s = seedStats(values);
   if (s.n === 0) return 'n/a';
   const f = (x: number, d: number) => String(Number(x.toPrecision(d)));
   return s.n === 1 ? `${f(s.mean, digits)} (1 seed)` : `${f(s.mean, digits)} ± ${f(s.std, 2)} (${s.n} seeds)`;
@@ -67,8 +67,8 @@ export interface CompareOptions {
  */
 export function compareSeeds(a: readonly number[], b: readonly number[], o: CompareOptions = {}): Judged & { diff: number; tolerance: number } {
   const [na, nb] = o.names ?? ['a', 'b'];
-  const sa = stats(a);
-  const sb = stats(b);
+  const sa = seedStats(a);
+  const sb = seedStats(b);
   if (sa.n === 0 || sb.n === 0) {
     return { verdict: 'inconclusive', why: `no data: no finite value for ${sa.n === 0 ? na : nb}`, diff: NaN, tolerance: NaN };
   }

@@ -6,7 +6,7 @@ import { figureFromRows } from '../../plots/rows.js';
 import type { OptimizerName } from '../../optim/optimizers.js';
 import { PAPER, paperLrText, paperModelText } from '../../experiments/paper.js';
 import { commonSettings, derivedSettings, gnLabel, type DrawnFigure, type FigureOptions, type FigureSpec, type Finding, type RunRef } from '../figure.js';
-import { at, curvesExcept, epochTrainLoss, gnCurveOf, improvementPerUnit, lastX, perRun } from '../measures.js';
+import { valueAt, curvesExcept, epochTrainLoss, gnCurveOf, improvementPerUnit, lastX, perRun } from '../measures.js';
 import { distinct, where, type ResultsTable } from '../table.js';
 import { allOf, compareSeeds, meanStdText } from '../verdict.js';
 import { miniBatchPlotRows, MIN_EPOCHS_TO_JUDGE } from './fig2-minibatch.js';
@@ -51,7 +51,7 @@ export function longerFindings(table: ResultsTable): Finding[] {
       ...(short ?? allOf(rivals.map((r) => compareSeeds(rate[gn]!, rate[r]!, { names: ['GN', r] })))),
     });
   }
-  const acc = Object.fromEntries(curves.map((c) => [c, perRun(where(table, { curve: c, metric: 'test_acc' }), {}, 'epoch', (p) => at(p, E))]));
+  const acc = Object.fromEntries(curves.map((c) => [c, perRun(where(table, { curve: c, metric: 'test_acc' }), {}, 'epoch', (p) => valueAt(p, E))]));
   out.push({
     label: `test accuracy at epoch ${E}`,
     values: Object.fromEntries(curves.map((c) => [c, meanStdText(acc[c]!, 4)])),

@@ -5,9 +5,9 @@
 import { PAPER, paperLrText, paperModelText } from '../../experiments/paper.js';
 import { figureFromRows } from '../../plots/rows.js';
 import { commonDeviations, commonSettings, derivedSettings, gnLabel, type DrawnFigure, type FigureOptions, type FigureSpec, type Finding } from '../figure.js';
-import { at, curvesExcept, firstAtOrBelow, gnCurveOf, lastX, perRun, type Point } from '../measures.js';
+import { valueAt, curvesExcept, firstAtOrBelow, gnCurveOf, lastX, perRun, type Point } from '../measures.js';
 import { distinct, where, wide, type ResultsTable } from '../table.js';
-import { allOf, compareSeeds, meanStdText, stats, type Judged } from '../verdict.js';
+import { allOf, compareSeeds, meanStdText, seedStats, type Judged } from '../verdict.js';
 import { grid } from './shared.js';
 
 /** The loss level of the "converges faster" test: this many times below the initial loss. */
@@ -19,7 +19,7 @@ export const FIG1_FACTOR = 10;
  * step + 1, flagged `censored`.
  */
 export function stepsToLevel(table: ResultsTable, curve: string, factor = FIG1_FACTOR): { steps: number[]; censored: boolean[]; level: number } {
-  const init = stats(where(table, { metric: 'train_loss', step: 0 }).map((r) => r.value)).mean;
+  const init = seedStats(where(table, { metric: 'train_loss', step: 0 }).map((r) => r.value)).mean;
   const level = init / factor;
   const first = perRun(table, { curve, metric: 'train_loss' }, 'step', (p) => firstAtOrBelow(p, level));
   const last = perRun(table, { curve, metric: 'train_loss' }, 'step', lastX);
@@ -71,7 +71,7 @@ export function fullBatchFindings(table: ResultsTable, panel: string): Finding[]
     ...j,
   });
   const k = Math.max(1, Math.round(last / 10));
-  const lossAt = (c: string) => perRun(loss, { curve: c }, 'step', (p: Point[]) => at(p, k));
+  const lossAt = (c: string) => perRun(loss, { curve: c }, 'step', (p: Point[]) => valueAt(p, k));
   const early = allOf(rivals.map((r) => compareSeeds(lossAt(gn), lossAt(r), { names: ['GN', r] })));
   out.push({
     label: `training loss at step ${k} (one tenth of ${last} steps), ${panel}`,
@@ -83,7 +83,7 @@ export function fullBatchFindings(table: ResultsTable, panel: string): Finding[]
   for (const [metric, what] of [['train_loss', 'training loss'], ['train_acc', 'training accuracy']] as const) {
     out.push({
       label: `${what} at step ${last} (the last step every run reached), ${panel}`,
-      values: Object.fromEntries(curves.map((c) => [c, meanStdText(perRun(table, { curve: c, metric }, 'step', (p) => at(p, last)), 4)])),
+      values: Object.fromEntries(curves.map((c) => [c, meanStdText(perRun(table, { curve: c, metric }, 'step', (p) => valueAt(p, last)), 4)])),
     });
   }
   return out;

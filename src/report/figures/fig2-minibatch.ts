@@ -5,7 +5,7 @@
 import { PAPER, paperLrText, paperModelText } from '../../experiments/paper.js';
 import { figureFromRows } from '../../plots/rows.js';
 import { commonDeviations, commonSettings, derivedSettings, gnLabel, type DrawnFigure, type FigureSpec, type Finding } from '../figure.js';
-import { argMin, at, curvesExcept, epochTrainLoss, gnCurveOf, improvementPerUnit, lastThird, perRun } from '../measures.js';
+import { argMin, valueAt, curvesExcept, epochTrainLoss, gnCurveOf, improvementPerUnit, lastThird, perRun } from '../measures.js';
 import { distinct, where, wide, type ResultsTable } from '../table.js';
 import { compareSeeds, meanStdText, type Judged } from '../verdict.js';
 import { grid } from './shared.js';
@@ -71,8 +71,8 @@ export function miniBatchFindings(table: ResultsTable, panel: string): Finding[]
       : compareSeeds(best[gn]!, best[adam]!, { names: ['GN', 'Adam'] }))),
   });
 
-  const final = (metric: string, c: string) => perRun(table, { curve: c, metric }, 'epoch', (p) => at(p, to));
-  const trainFinal = per((c) => perRun(epochTrainLoss(where(table, { curve: c })), {}, 'epoch', (p) => at(p, to)));
+  const final = (metric: string, c: string) => perRun(table, { curve: c, metric }, 'epoch', (p) => valueAt(p, to));
+  const trainFinal = per((c) => perRun(epochTrainLoss(where(table, { curve: c })), {}, 'epoch', (p) => valueAt(p, to)));
   for (const [what, values, a, b, claim] of [
     ['test loss', per((c) => final('test_loss', c)), adam, gn, 'Adam ends with a lower test loss than GN'],
     ['epoch training loss', trainFinal, adam, gn, 'Adam ends with a lower training loss than GN'],
