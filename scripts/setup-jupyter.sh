@@ -11,6 +11,8 @@
 #   3. Links node_modules/exact-gn -> .. so that tslab's TypeScript 5.0 (Node10 resolution, which
 #      ignores package self-references) finds the package's types for `import ... from "exact-gn"`.
 #   4. With --chromium, also installs Debian's chromium (for scripts/check-html-render.ts).
+#   Also installs fonts-dejavu-core when no DejaVu Sans is present (text of the figures' static
+#   PNGs; set EXACT_GN_FONT=/path/to/font.ttf to use another).
 #
 # Usage: bash scripts/setup-jupyter.sh [--chromium]
 set -euo pipefail
@@ -54,6 +56,14 @@ if "$PY" -m nbconvert --version >/dev/null 2>&1 && [ -x "$JUPYTER" ] \
 else
   apt_install jupyter-nbconvert jupyter-client python3-ipykernel
   say "installed nbconvert $("$PY" -m nbconvert --version)"
+fi
+
+# 1b. A TrueType font, for the text of the figures' static PNGs (src/plots/raster.ts), which is
+#     what a notebook reopened untrusted shows.
+if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ -n "${EXACT_GN_FONT:-}" ]; then
+  say "font for static figures: ${EXACT_GN_FONT:-DejaVu Sans}"
+else
+  apt_install fonts-dejavu-core
 fi
 
 # 2. tslab kernel, project-local.

@@ -48,7 +48,7 @@ export function inexactBlocksMessage(blocks: readonly BlockDiagnostics[], gn: Pa
   const what = bad.map((b) => `block ${b.block + 1} (f rank ${b.f.rank}/${b.f.n}, g rank ${b.g.rank}/${b.g.n})`).join(', ');
   const head = `GN blocks not exact (blocks counted from 1): ${what}`;
   if (pinv === 'transpose' || pinv === 'damped' || noise) {
-    return `${head}; pinv "${pinv}"${noise ? ' with noise' : ''} does not solve J dTheta = T exactly (a regularized step, by choice)`;
+    return `${head}; pinv "${pinv}"${noise ? ' with noise' : ''} does not solve J dTheta = T exactly`;
   }
   const causes: string[] = [];
   if (model !== undefined) {
