@@ -37,7 +37,7 @@ showTable(fig5.settings(options));
 // With the bottleneck, $A = [s(X V^\top), 1]$ has $h + 1$ columns, so a batch of $n \le h + 1$ images can be fitted
 // exactly. Without it, $A = [s(X), 1]$ has only $d/2 + 1$ columns: exactness needs $n \le d/2 + 1$. Below, one GN
 // step of the figure's full-batch GN model on a batch inside that limit and on one beyond it, keeping every
-// numerically nonzero direction ($r_{tol} = 10^{-6}$): the kept rank and the block residual
+// direction above float32 noise ($r_{tol} = 10^{-3}$ on the singular values): the kept rank and the block residual
 // $|J_l \Delta\theta_l - T| / |T|$ say where the step is exact. The exact inverse (`pinv: "none"`) refuses the larger batch.
 
 // %%
@@ -50,7 +50,7 @@ for (const n of [Math.min(128, half), half + 120]) {
   const { train } = loadDataset(config.dataset.name, { limitTrain: n });
   const batch = fullBatch(train, n);
   const x = tf.tensor2d(batch.x, [n, batch.d]);
-  const step = gnUpdate(model, x, batch.y, { ...config.optimizer.gn!, pinv: "truncated", rtol: 1e-6, atol: 0, residual: true });
+  const step = gnUpdate(model, x, batch.y, { ...config.optimizer.gn!, pinv: "truncated", rtol: 1e-3, atol: 0, residual: true });
   for (const b of step.blocks.slice(0, 2)) {
     rows.push({ n, "d/2 + 1": half + 1, block: b.block + 1, "rank f": b.f.rank, "rank g": b.g.rank, "block residual": b.residual ?? NaN });
   }

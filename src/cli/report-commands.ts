@@ -1,5 +1,5 @@
 /** `exact-gn reproduce` and `exact-gn data download cifar10`. */
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, DataError } from '../util/errors.js';
 import { downloadCifar10 } from '../data/download.js';
 import { PROFILES, type Profile } from '../experiments/presets.js';
 import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
@@ -36,6 +36,11 @@ async function reproduceCommand(argv: readonly string[]): Promise<string> {
   });
   const judged = res.findings.flatMap((f) => f.findings).filter((f) => f.verdict !== undefined);
   const n = (v: string) => judged.filter((f) => f.verdict === v).length;
+  if (res.skipped.length > 0) {
+    // The report is written, every other figure in it; exit 1 so scripts and CI notice.
+    throw new DataError(`report written to ${res.index}, but ${res.skipped.length} of ${new Set(res.findings.map((f) => f.figure)).size + res.skipped.length} figures could not run: ` +
+      res.skipped.map((s) => `${s.figure} (${s.fix === null ? s.reason : `needs: ${s.fix}`})`).join('; '));
+  }
   return `report: ${res.index} (${res.seconds.toFixed(0)} s; ${judged.length} judged findings: ${n('shown')} shown, ${n('not shown')} not shown, ${n('inconclusive')} inconclusive)`;
 }
 

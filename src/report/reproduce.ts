@@ -8,14 +8,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { backendInfo } from '../backend/index.js';
+import { backendInfo, useBackend } from '../backend/index.js';
 import { PAPER } from '../experiments/paper.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { escapeHtml } from '../plots/escape.js';
 import { toStandaloneHtml, type HtmlSection } from '../plots/html.js';
 import type { Figure } from '../plots/types.js';
 import type { TableInput } from '../plots/table.js';
-import { ConfigError, show } from '../util/errors.js';
+import { ConfigError, DataError, show } from '../util/errors.js';
 import { figureOptions, findingTable, reproduceFigure, type AnyFigureSpec, type FigureOptions, type Finding } from './figure.js';
 import { ALL_FIGURES } from './catalog.js';
 import { committedTables } from './results-csv.js';
@@ -28,6 +28,8 @@ export interface ReproduceOptions extends Partial<FigureOptions> {
   out?: string;
   /** Skip the live exactness check. */
   skipVerify?: boolean;
+  /** Figure specs to reproduce instead of catalog ids (your own figures; tests). */
+  specs?: readonly AnyFigureSpec[];
 }
 
 /** The findings of one figure from one source: this run's profile (live) or a committed table. */
@@ -42,7 +44,34 @@ export interface ReproduceResult {
   index: string;
   findings: FigureFindings[];
   exactness: ExactnessRow[];
+  /** Figures that could not run (a missing or bad input); each has a section saying why. */
+  skipped: SkippedFigure[];
   seconds: number;
+}
+
+/** A figure left out of the report because an input is missing or unreadable. */
+export interface SkippedFigure {
+  figure: string;
+  title: string;
+  /** The DataError's message: what is missing, where. */
+  reason: string;
+  /** The one command that provides it (the first `command` the message names), or null. */
+  fix: string | null;
+}
+
+/** A figure that cannot run: what is missing and the command that provides it. */
+export function skippedFigure(spec: Pick<AnyFigureSpec, 'id' | 'title'>, err: DataError): SkippedFigure {
+  const fix = /`([^`]+)`/.exec(err.message)?.[1] ?? null;
+  return { figure: spec.id, title: spec.title, reason: err.message.split('\n')[0]!, fix };
+}
+
+/** The report section of a skipped figure. */
+export function skippedSection(s: SkippedFigure): { title: string; text: string; html: string } {
+  return {
+    title: `${s.title} (not produced)`,
+    text: `This figure could not run: ${s.reason}`,
+    html: s.fix === null ? '' : `<p>Provide it with <code>${escapeHtml(s.fix)}</code>, then run <code>exact-gn reproduce</code> again (finished runs are reused from the runs cache).</p>`,
+  };
 }
 
 /** Resolves figure ids, with a clear error for unknown ones. */
@@ -131,9 +160,11 @@ export function renderReport(input: { options: FigureOptions; backend: string; s
 export async function reproduce(input: ReproduceOptions = {}): Promise<ReproduceResult> {
   const t0 = Date.now();
   const options = figureOptions(input);
-  const specs = selectFigures(input.figures);
+  const specs = input.specs ? [...input.specs] : selectFigures(input.figures);
   const out = resolve(input.out ?? join('out', 'report'));
   mkdirSync(out, { recursive: true });
+  options.log(`backend: ${(backendInfo() ?? (await useBackend())).summary}`);
+  const skipped: SkippedFigure[] = [];
   const parts: ReportPart[] = [];
   const allFindings: FigureFindings[] = [];
   let exactness: ExactnessRow[] = [];
@@ -150,7 +181,19 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   }
   for (const spec of specs) {
     options.log(`== ${spec.title}`);
-    const { runs, figures, findings } = await reproduceFigure(spec, options);
+    let produced;
+    try {
+      produced = await reproduceFigure(spec, options);
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      // One missing input costs its own figure only: say why in its section, go on with the rest.
+      const s = skippedFigure(spec, e);
+      options.log(`  skipped ${spec.id}: ${s.reason}`);
+      skipped.push(s);
+      parts.push({ id: spec.id, level: 1, ...skippedSection(s) });
+      continue;
+    }
+    const { runs, figures, findings } = produced;
     const source = `live, ${options.profile} profile`;
     allFindings.push({ figure: spec.id, source, findings });
     const deviations = spec.deviations(options, runs);
@@ -183,6 +226,6 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   const html = renderReport({ options, backend, seconds, parts, findings: allFindings });
   const index = join(out, 'index.html');
   writeFileAtomic(index, html);
-  writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings }, null, 2)}\n`);
-  return { index, findings: allFindings, exactness, seconds };
+  writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings, skipped }, null, 2)}\n`);
+  return { index, findings: allFindings, exactness, skipped, seconds };
 }
