@@ -21,6 +21,7 @@ import type { EventRow } from '../experiments/events.js';
 import type { RunResult } from '../experiments/runner.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { DataError } from '../util/errors.js';
+import { loadDanfo } from '../util/danfo.js';
 
 /** One measured number. */
 export type TidyRow = {
@@ -214,27 +215,16 @@ export function writeTable(path: string, table: ResultsTable, comment?: string):
 // ---- DataFrame ----------------------------------------------------------------------------------
 
 /**
- * danfojs-node, loaded on first use (it takes seconds to import). Throws a clear error when it is
- * not installed.
- */
-export async function loadDanfo(): Promise<typeof import('danfojs-node')> {
-  try {
-    return await import('danfojs-node');
-  } catch (e) {
-    throw new DataError(`danfojs-node could not be loaded (${(e as Error).message.split('\n')[0]}); install it with \`npm install danfojs-node\` to get DataFrames, or use the table's rows directly`, 'danfojs-node');
-  }
-}
-
-/**
  * The table as a danfojs DataFrame (columns {@link TABLE_COLUMNS}), for group/filter/query in a cell.
- * Note: danfojs stores floats as float32.
+ * Note: danfojs stores floats as float32. danfojs-node is an optional peer dependency: without it
+ * this throws a MissingPackageError naming the install command (the rows need nothing).
  *
  * @example
  * const df = await tableFrame(table);
  * df.query(df['metric'].eq('test_loss')).groupby(['curve', 'epoch']).col(['value']).mean();
  */
 export async function tableFrame(table: ResultsTable): Promise<DataFrame> {
-  const dfd = await loadDanfo();
+  const dfd = await loadDanfo('Results-table DataFrames');
   if (table.length === 0) return new dfd.DataFrame([], { columns: [...TABLE_COLUMNS] });
   return new dfd.DataFrame(Object.fromEntries(TABLE_COLUMNS.map((c) => [c, table.map((r) => r[c])])));
 }
