@@ -87,7 +87,8 @@ export function compareSeeds(a: readonly number[], b: readonly number[], o: Comp
 
 /**
  * Combines the verdicts of parts that must all hold: `not shown` if any is, else `inconclusive`
- * if any is, else `shown` (an empty list is `inconclusive`).
+ * if any is, else `shown` (an empty list is `inconclusive`). With several parts the reason gives
+ * each part's own verdict, e.g. '[inconclusive] GN 2.21 vs adam 2.16 ...; [not shown] GN 2.21 vs sgd 0.435 ...'.
  *
  * @example
  * allOf([{ verdict: 'shown', why: 'a' }, { verdict: 'inconclusive', why: 'b' }]).verdict; // 'inconclusive'
@@ -95,5 +96,6 @@ export function compareSeeds(a: readonly number[], b: readonly number[], o: Comp
 export function allOf(parts: readonly Judged[]): Judged {
   if (parts.length === 0) return { verdict: 'inconclusive', why: 'no data' };
   const worst = parts.find((p) => p.verdict === 'not shown') ?? parts.find((p) => p.verdict === 'inconclusive');
-  return { verdict: worst?.verdict ?? 'shown', why: parts.map((p) => p.why).join('; ') };
+  const why = parts.length === 1 ? parts[0]!.why : parts.map((p) => `[${p.verdict}] ${p.why}`).join('; ');
+  return { verdict: worst?.verdict ?? 'shown', why };
 }
