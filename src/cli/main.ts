@@ -12,7 +12,7 @@ import { formatHelp } from './help.js';
 export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Commands that compute nothing, so their result line names no backend. */
-const NO_BACKEND_LINE = new Set(['presets', 'data']);
+const NO_BACKEND_LINE = new Set(['presets', 'data', 'plan']);
 
 type Command = (argv: readonly string[]) => string | Promise<string>;
 

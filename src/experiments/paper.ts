@@ -3,7 +3,7 @@
  * protocol", "Metrics"): learning rates, sizes, seeds, tolerances, probe sizes. Presets, the
  * "paper" column of every settings table and the tests read them from here; nothing restates them.
  */
-import type { OptimizerName } from '../optim/optimizers.js';
+import type { PaperOptimizerName } from '../optim/optimizers.js';
 
 export type PaperData = 'mnist' | 'cifar10';
 export type PaperMode = 'full' | 'mini';
@@ -14,7 +14,7 @@ export const PAPER = {
   lr: {
     full: { mnist: { gn: 0.5, adam: 1e-4, sgd: 0.1 }, cifar10: { gn: 0.5, adam: 1e-5, sgd: 0.01 } },
     mini: { mnist: { gn: 0.1, adam: 1e-4, sgd: 0.1 }, cifar10: { gn: 0.1, adam: 1e-4, sgd: 0.01 } },
-  } as Readonly<Record<PaperMode, Readonly<Record<PaperData, Readonly<Record<OptimizerName, number>>>>>>,
+  } as Readonly<Record<PaperMode, Readonly<Record<PaperData, Readonly<Record<PaperOptimizerName, number>>>>>>,
   /** Reversible blocks L per dataset. */
   blocks: { mnist: 2, cifar10: 6 } as Readonly<Record<PaperData, number>>,
   /** Bottleneck width h. */

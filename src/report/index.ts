@@ -8,3 +8,4 @@ export * from './results-csv.js';
 export * from './table.js';
 export * from './verdict.js';
 export * from './measures.js';
+export * from './plan.js';

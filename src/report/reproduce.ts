@@ -16,7 +16,7 @@ import { toStandaloneHtml, type HtmlSection } from '../plots/html.js';
 import type { Figure } from '../plots/types.js';
 import type { TableInput } from '../plots/table.js';
 import { ConfigError, DataError, show } from '../util/errors.js';
-import { figureOptions, findingTable, reproduceFigure, type AnyFigureSpec, type FigureOptions, type Finding } from './figure.js';
+import { figureOptions, FigureRunsMissingError, findingTable, reproduceFigure, type AnyFigureSpec, type FigureOptions, type Finding } from './figure.js';
 import { ALL_FIGURES } from './catalog.js';
 import { committedTables } from './results-csv.js';
 import { verifyExactness, type ExactnessRow } from './verify.js';
@@ -47,6 +47,8 @@ export interface ReproduceResult {
   /** Figures that could not run (a missing or bad input); each has a section saying why. */
   skipped: SkippedFigure[];
   seconds: number;
+  /** With noTrain: the figures left out because some of their runs are not in the store, and those runs' keys. */
+  missing: { figure: string; keys: string[] }[];
 }
 
 /** A figure left out of the report because an input is missing or unreadable. */
@@ -167,6 +169,7 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   const skipped: SkippedFigure[] = [];
   const parts: ReportPart[] = [];
   const allFindings: FigureFindings[] = [];
+  const missing: ReproduceResult['missing'] = [];
   let exactness: ExactnessRow[] = [];
   if (!input.skipVerify) {
     options.log('verifying exactness of the GN step on MNIST (float64 finite differences)...');
@@ -185,6 +188,16 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
     try {
       produced = await reproduceFigure(spec, options);
     } catch (e) {
+      if (e instanceof FigureRunsMissingError) {
+        missing.push({ figure: spec.id, keys: e.missing.map((m) => m.key) });
+        parts.push({
+          id: spec.id, level: 1, title: `${spec.title}: not built`,
+          text: `${e.missing.length} of its runs are not complete in ${options.root ?? 'the runs folder'} and this report was built with --no-train, which never trains. ` +
+            'Train them (`exact-gn run --plan plan.json --index N`, see docs/scale-out.md), then build the report again.',
+          tables: [e.missing.map((m) => ({ key: m.key, label: m.label ?? '', state: m.state }))],
+        });
+        continue;
+      }
       if (!(e instanceof DataError)) throw e;
       // One missing input costs its own figure only: say why in its section, go on with the rest.
       const s = skippedFigure(spec, e);
@@ -226,6 +239,6 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   const html = renderReport({ options, backend, seconds, parts, findings: allFindings });
   const index = join(out, 'index.html');
   writeFileAtomic(index, html);
-  writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings, skipped }, null, 2)}\n`);
-  return { index, findings: allFindings, exactness, skipped, seconds };
+  writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings, skipped, ...(missing.length ? { missing } : {}) }, null, 2)}\n`);
+  return { index, findings: allFindings, exactness, skipped, seconds, missing };
 }
