@@ -1,6 +1,7 @@
 /**
  * Checks in headless Chromium that every figure of an HTML file is drawn by Plotly: each
- * `div.exact-gn-plot` must contain Plotly's `svg.main-svg` after load. Works on standalone pages
+ * `div.exact-gn-plot` must contain Plotly's `svg.main-svg` after load (and no longer its static
+ * PNG fallback, which the draw script replaces). Works on standalone pages
  * (toStandaloneHtml) and on `jupyter nbconvert --to html` exports of executed notebooks.
  *
  *   npx tsx scripts/check-html-render.ts out/notebooks/_smoke.html [more.html ...]
@@ -59,7 +60,7 @@ const probe = (waitMs: number): string => `<script>(function () {
       var note = d.querySelector(".exact-gn-plot-note");
       var img = d.querySelector("img.exact-gn-plot-static");
       var staticOk = !!(img && img.complete && img.naturalWidth > 0);
-      return { name: d.getAttribute("data-figure") || d.id, rendered: untrusted ? staticOk : !!d.querySelector("svg.main-svg"),
+      return { name: d.getAttribute("data-figure") || d.id, rendered: untrusted ? staticOk : !!d.querySelector("svg.main-svg") && !img,
                traces: d.querySelectorAll("g.trace").length, note: note ? note.textContent : "" };
     });
     return { figures: figs, errors: window.__exactGnErrors || [], plotly: window.Plotly ? String(window.Plotly.version) : null };

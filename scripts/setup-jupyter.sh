@@ -78,7 +78,7 @@ print(m.__name__, m.__version__)' 2>/dev/null))"
 if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ -n "${EXACT_GN_FONT:-}" ]; then
   say "font for static figures: ${EXACT_GN_FONT:-DejaVu Sans}"
 else
-  apt_install fonts-dejavu-core
+  bash "$ROOT/scripts/apt-install.sh" setup-jupyter fonts-dejavu-core
 fi
 
 # 2. tslab kernel, project-local.

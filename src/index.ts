@@ -4,7 +4,7 @@
  *   backend, util -> data, linalg, model, io -> gn, optim, metrics -> experiments -> plots -> report
  */
 export * from './backend/index.js';
-export { ExactGnError, ConfigError, DataError, CheckpointError, NumericalError, BackendError, check } from './util/errors.js';
+export { ExactGnError, ConfigError, DataError, CheckpointError, NumericalError, BackendError, FileError, check } from './util/errors.js';
 export { Rng } from './util/rng.js';
 export { loadDanfo, MissingPackageError, DANFOJS_INSTALL } from './util/danfo.js';
 export * from './linalg/index.js';

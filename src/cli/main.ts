@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { useBackend } from '../backend/index.js';
 import { ExactGnError } from '../util/errors.js';
+import { fileError } from '../io/fs-errors.js';
 import { initCommand, stepCommand } from './model-commands.js';
 import { formatHelp } from './help.js';
 
@@ -76,10 +77,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (out) process.stdout.write(`${out}${NO_BACKEND_LINE.has(name) ? '' : ` [backend: ${backend.summary}]`}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof ExactGnError) {
-      process.stderr.write(`exact-gn ${name}: ${e.message.split('\n')[0]}\n`);
-      return e.code === 'E_CONFIG' ? 2 : 1;
+    // A file-system error that slipped past the library's own checks is still the user's disk,
+    // not a bug: one line naming the path and what to do, like every FileError.
+    const err = e instanceof ExactGnError ? e : asFileError(e);
+    if (err instanceof ExactGnError) {
+      process.stderr.write(`exact-gn ${name}: ${err.message.split('\n')[0]}\n`);
+      return err.code === 'E_CONFIG' ? 2 : 1;
     }
     throw e;
   }
+}
+
+/** A Node.js system error with a path (ENOENT, ENOSPC, ...) as a FileError; anything else unchanged. */
+function asFileError(e: unknown): unknown {
+  const sys = e as NodeJS.ErrnoException | null;
+  if (sys === null || typeof sys !== 'object' || typeof sys.code !== 'string' || typeof sys.path !== 'string') return e;
+  const action = /^(open|read|stat|scandir|readdir)/.test(sys.syscall ?? '') && sys.code === 'ENOENT' ? 'read' : 'write';
+  return fileError(e, sys.path, action);
 }

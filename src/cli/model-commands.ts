@@ -12,7 +12,9 @@ import { createOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../optim/o
 import { TARGET_KINDS, UPDATE_RULES, type TargetKind, type UpdateRule } from '../gn/step.js';
 import { inexactBlocksMessage } from '../gn/inexact.js';
 import { PINV_METHODS, type PinvMethod } from '../linalg/index.js';
-import { numberFlag, parseArgs, stringFlag } from './args.js';
+import { checkWritableFile } from '../io/fs-errors.js';
+import { parseStepCount } from '../optim/state-checks.js';
+import { numberFlag, parseArgs, seedFlag, stringFlag } from './args.js';
 
 export function initCommand(argv: readonly string[]): string {
   const p = parseArgs(argv, {
@@ -27,6 +29,7 @@ export function initCommand(argv: readonly string[]): string {
     'first-block-linear': { type: 'boolean' },
     out: { type: 'string', required: true },
   }, 'init');
+  checkWritableFile(stringFlag(p, 'out')!, '--out');
   const hiddenRaw = stringFlag(p, 'hidden')!;
   const model = RevMLP.init({
     inputDim: numberFlag(p, 'input-dim', { integer: true, min: 2 })!,
@@ -35,7 +38,7 @@ export function initCommand(argv: readonly string[]): string {
     classes: numberFlag(p, 'classes', { integer: true, min: 1 })!,
     bias: p.flags.bias !== false,
     initStd: numberFlag(p, 'init-std', { min: 0 }) ?? 1e-3,
-    seed: numberFlag(p, 'seed', { integer: true }) ?? 42,
+    seed: seedFlag(p, 'seed') ?? 42,
     activation: (stringFlag(p, 'activation') ?? 'relu') as 'relu',
     firstBlockLinear: p.flags['first-block-linear'] !== false,
   });
@@ -87,6 +90,7 @@ export function stepCommand(argv: readonly string[]): string {
     'weight-decay': { type: 'string' },
     out: { type: 'string', required: true },
   }, 'step');
+  checkWritableFile(stringFlag(p, 'out')!, '--out');
   const name = stringFlag(p, 'optimizer') as OptimizerName;
   if (!OPTIMIZER_NAMES.includes(name)) throw new ConfigError('--optimizer', `unknown optimizer ${JSON.stringify(name)}; use one of ${OPTIMIZER_NAMES.join(', ')}`);
   const oneOf = <T extends string>(flag: string, allowed: readonly T[]): T | undefined => {
@@ -114,7 +118,7 @@ export function stepCommand(argv: readonly string[]): string {
   try {
     const batch = readBatchFile(stringFlag(p, 'batch')!, model.config.inputDim, model.config.classes);
     const stepKey = `optimizer.${name}.step`;
-    const prevStep = Number(metadata[stepKey] ?? 0);
+    const prevStep = parseStepCount(metadata[stepKey], stepKey, ckptPath);
     const own: ExtraTensors = new Map([...extra].filter(([k]) => k.startsWith(`optim.${name}.`)));
     optimizer.loadState(model, { step: prevStep, tensors: own });
     const x = tf.tensor2d(batch.x, [batch.n, model.config.inputDim]);

@@ -6,7 +6,7 @@ import { PROFILES, type Profile } from '../experiments/presets.js';
 import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
 import { reproduce } from '../report/reproduce.js';
 import { registerCommand } from './main.js';
-import { parseArgs, stringFlag } from './args.js';
+import { parseArgs, seedList, stringFlag } from './args.js';
 
 async function reproduceCommand(argv: readonly string[]): Promise<string> {
   const p = parseArgs(argv, {
@@ -31,12 +31,10 @@ async function reproduceCommand(argv: readonly string[]): Promise<string> {
     }
   }
   const profile = stringFlag(p, 'profile') ?? 'quick';
-  if (!PROFILES.includes(profile as Profile)) throw new ConfigError('--profile', `unknown profile ${JSON.stringify(profile)}; use quick or paper`);
+  if (!PROFILES.includes(profile as Profile)) throw new ConfigError('--profile', `unknown profile ${JSON.stringify(profile)}; use one of ${PROFILES.join(', ')}`);
   const rule = stringFlag(p, 'rule') ?? 'block';
   if (!UPDATE_RULES.includes(rule as UpdateRule)) throw new ConfigError('--rule', `unknown rule ${JSON.stringify(rule)}; use block or half-coupling`);
-  const seedsRaw = stringFlag(p, 'seeds');
-  const seeds = seedsRaw?.split(',').map((s) => Number(s.trim()));
-  if (seeds && !seeds.every((s) => Number.isInteger(s))) throw new ConfigError('--seeds', `must be comma-separated integers, got ${JSON.stringify(seedsRaw)}`);
+  const seeds = seedList(p, 'seeds');
   const res = await reproduce({
     profile: profile as Profile,
     rule: rule as UpdateRule,

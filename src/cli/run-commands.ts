@@ -9,7 +9,7 @@ import { validateConfig, type ExperimentConfig } from '../experiments/config.js'
 import { cifar10Available, fallback, listPresets, preset, PROFILES, type Profile } from '../experiments/presets.js';
 import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
 import { registerCommand } from './main.js';
-import { numberFlag, parseArgs, stringFlag, type Parsed } from './args.js';
+import { numberFlag, parseArgs, seedFlag, stringFlag, type Parsed } from './args.js';
 import { planRunCommand } from './plan-commands.js';
 
 const RUN_USAGE =
@@ -38,7 +38,7 @@ function presetConfig(p: Parsed): { config: ExperimentConfig; note?: string } {
   const rule = stringFlag(p, 'rule') ?? 'block';
   if (!UPDATE_RULES.includes(rule as UpdateRule)) throw new ConfigError('--rule', `unknown GN rule ${show(rule)}; use one of ${UPDATE_RULES.join(', ')}`);
   const opts: Parameters<typeof preset>[1] = { profile: profile as Profile, rule: rule as UpdateRule };
-  const seed = numberFlag(p, 'seed', { integer: true });
+  const seed = seedFlag(p, 'seed');
   if (seed !== undefined) opts.seed = seed;
   const epochs = numberFlag(p, 'epochs', { integer: true, min: 1 });
   if (epochs !== undefined) opts.epochs = epochs;
@@ -67,7 +67,7 @@ export async function runCommand(argv: readonly string[]): Promise<string> {
     index: { type: 'string' },
     runs: { type: 'string' },
     'stale-after': { type: 'string' },
-  }, 'run');
+  }, 'run', { positionals: Infinity }); // the config file; more than one is refused below, with the usage
   if (p.flags.plan !== undefined) return planRunCommand(p);
   for (const f of ['index', 'runs', 'stale-after']) if (p.flags[f] !== undefined) throw new ConfigError(`--${f}`, 'only applies with --plan PLAN.json');
   const hasPreset = p.flags.preset !== undefined;

@@ -6,7 +6,7 @@
  */
 import { ConfigError, show } from '../util/errors.js';
 import { DATASET_NAMES, type DatasetName } from '../data/types.js';
-import { ACTIVATIONS, featureWidth, modelConfig, type Activation, type RevMLPConfig } from '../model/config.js';
+import { ACTIVATIONS, featureWidth, MODEL_LIMITS, modelConfig, type Activation, type RevMLPConfig } from '../model/config.js';
 import { optimizerConfig, OPTIMIZER_NAMES, type OptimizerConfig, type OptimizerName } from '../optim/optimizers.js';
 import { DEFAULT_GN, type GNOptions } from '../gn/step.js';
 import type { KFACOptions } from '../optim/kfac.js';
@@ -144,8 +144,16 @@ function required(o: Obj, key: string, path: string): unknown {
   return o[key];
 }
 
-function positiveInt(v: unknown, path: string): number {
+/**
+ * Stated limits on the sizes of a run (the model's are MODEL_LIMITS), checked before anything is
+ * allocated: batch sizes and chunks at most 2^24 rows (the datasets hold at most 60,000 images),
+ * at most 100,000 epochs (the paper trains 100, its longest appendix run a few hundred).
+ */
+export const RUN_LIMITS = { rows: 2 ** 24, epochs: 100_000 } as const;
+
+function positiveInt(v: unknown, path: string, max: number = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ConfigError(path, `must be a positive integer, got ${show(v)}`);
+  if (v > max) throw new ConfigError(path, `must be at most ${max} (a stated limit of exact-gn), got ${show(v)}`);
   return v;
 }
 
@@ -173,8 +181,8 @@ function datasetSpec(v: unknown): ResolvedConfig['dataset'] {
   }
   const out: ResolvedConfig['dataset'] = { name: name as DatasetName, augment: o.augment === undefined ? false : bool(o.augment, 'dataset.augment') };
   if (o.dir !== undefined) out.dir = text(o.dir, 'dataset.dir');
-  if (o.limitTrain !== undefined) out.limitTrain = positiveInt(o.limitTrain, 'dataset.limitTrain');
-  if (o.limitTest !== undefined) out.limitTest = positiveInt(o.limitTest, 'dataset.limitTest');
+  if (o.limitTrain !== undefined) out.limitTrain = positiveInt(o.limitTrain, 'dataset.limitTrain', RUN_LIMITS.rows);
+  if (o.limitTest !== undefined) out.limitTest = positiveInt(o.limitTest, 'dataset.limitTest', RUN_LIMITS.rows);
   return out;
 }
 
@@ -234,11 +242,11 @@ function batchSpec(v: unknown): BatchSpec {
   const mode = required(o, 'mode', 'batch');
   if (mode === 'full') {
     onlyKeys(o, ['mode', 'n'], 'batch');
-    return { mode, n: positiveInt(required(o, 'n', 'batch'), 'batch.n') };
+    return { mode, n: positiveInt(required(o, 'n', 'batch'), 'batch.n', RUN_LIMITS.rows) };
   }
   if (mode === 'mini') {
     onlyKeys(o, ['mode', 'size'], 'batch');
-    return { mode, size: positiveInt(required(o, 'size', 'batch'), 'batch.size') };
+    return { mode, size: positiveInt(required(o, 'size', 'batch'), 'batch.size', RUN_LIMITS.rows) };
   }
   throw new ConfigError('batch.mode', `unknown batch mode ${show(mode)}; use "full" (the first n images, one step per epoch) or "mini" (shuffled batches of size)`);
 }
@@ -305,10 +313,11 @@ export function validateConfig(input: unknown): ResolvedConfig {
   const o = object(input, 'config');
   onlyKeys(o, TOP_KEYS, '');
   const seed = integer(required(o, 'seed', ''), 'seed');
+  if (seed < 0 || seed >= MODEL_LIMITS.seedEnd) throw new ConfigError('seed', `must be in [0, 2^32) (seeds are 32-bit; a larger one would silently equal a smaller one), got ${show(seed)}`);
   const dataset = datasetSpec(required(o, 'dataset', ''));
   const model = modelSpec(required(o, 'model', ''), dataset.name, seed);
   const optimizer = optimizerSpec(required(o, 'optimizer', ''), 'optimizer');
-  const epochs = positiveInt(required(o, 'epochs', ''), 'epochs');
+  const epochs = positiveInt(required(o, 'epochs', ''), 'epochs', RUN_LIMITS.epochs);
   const batch = batchSpec(required(o, 'batch', ''));
   const info = DATASET_INFO[dataset.name];
   const trainN = Math.min(info.train, dataset.limitTrain ?? Infinity);
@@ -326,7 +335,7 @@ export function validateConfig(input: unknown): ResolvedConfig {
     logEvery: o.logEvery === undefined ? 1 : positiveInt(o.logEvery, 'logEvery'),
     checkpointEpochs: checkpointList(o.checkpointEpochs, epochs),
     evalTrain: o.evalTrain === undefined ? batch.mode === 'full' : bool(o.evalTrain, 'evalTrain'),
-    evalChunk: o.evalChunk === undefined ? 1000 : positiveInt(o.evalChunk, 'evalChunk'),
+    evalChunk: o.evalChunk === undefined ? 1000 : positiveInt(o.evalChunk, 'evalChunk', RUN_LIMITS.rows),
   };
   if (o.label !== undefined) cfg.label = text(o.label, 'label');
   if (o.profile !== undefined) cfg.profile = text(o.profile, 'profile');

@@ -9,20 +9,21 @@
  * later row (and a torn last line) and retrains from there. Batches depend only on (seed, epoch),
  * augmentation only on (seed, epoch, batch), so the resumed rows equal the uninterrupted ones.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, backendInfo, useBackend } from '../backend/index.js';
-import { CheckpointError, ConfigError, DataError, ExactGnError, NumericalError } from '../util/errors.js';
+import { CheckpointError, ConfigError, DataError, ExactGnError, FileError, NumericalError, show } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { loadDataset } from '../data/load.js';
 import { fullBatch, gatherBatch, miniBatches } from '../data/batches.js';
 import { randomResizedCrop } from '../data/crop.js';
 import type { Batch, Dataset } from '../data/types.js';
-import { appendJsonl, removeOrphanTempFiles } from '../io/atomic.js';
+import { appendJsonl, ensureFolder, readJsonl, removeOrphanTempFiles } from '../io/atomic.js';
+import { fileError } from '../io/fs-errors.js';
 import { acquireLockAsync, LockedError, type Lock } from '../io/lock.js';
 import { RevMLP } from '../model/revmlp.js';
 import { crossEntropyHost } from '../model/loss.js';
-import { loadCheckpoint, saveCheckpoint, type ExtraTensors } from '../model/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, verifyCheckpoint, type ExtraTensors } from '../model/checkpoint.js';
 import { createOptimizer, type Optimizer, type OptimizerConfig, type StepResult } from '../optim/optimizers.js';
 import type { BlockDiagnostics } from '../gn/step.js';
 import { inexactBlocksMessage } from '../gn/inexact.js';
@@ -58,6 +59,12 @@ export interface RunOptions {
   resumeIntervalMs?: number;
   /** Where warnings go (non-exact GN blocks, recomputed cache entries). Default: stderr. */
   warn?: (message: string) => void;
+  /**
+   * Also verify every epoch checkpoint (SHA-256 of data and header, structure) before answering
+   * from the cache; a damaged or missing one makes the entry 'damaged' (warned, recomputed).
+   * Default false (it reads every checkpoint); figures whose analysis reads checkpoints set it.
+   */
+  verifyCheckpoints?: boolean;
   /**
    * Never train: return the run when it is complete in the store, else throw a RunMissingError
    * (E_RUN_MISSING) naming its key. For building a report from runs trained elsewhere.
@@ -143,19 +150,27 @@ interface Session {
 export async function runExperiment(config: ExperimentConfig, opts: RunOptions = {}): Promise<RunResult> {
   const cfg = validateConfig(config);
   const key = runKey(cfg);
-  const dir = join(runsRoot(opts.root), key);
+  const root = runsRoot(opts.root);
+  checkRunsRoot(root, opts.root === undefined);
+  const dir = join(root, key);
   const paths = runPaths(dir);
   const warn = opts.warn ?? ((m: string) => void process.stderr.write(`exact-gn: ${m}\n`));
   const fast = inspectRun(dir, cfg);
-  if (fast.state === 'valid') return cachedResult(key, dir, cfg, fast.done.status, fast.rows, fast.done.reason);
-  if (opts.noTrain) throw new RunMissingError(key, dir, fast.state, cfg.label);
+  const verifyEpochs = opts.verifyCheckpoints === true;
+  const badCheckpoint = fast.state === 'valid' && verifyEpochs ? damagedCheckpoint(dir, cfg) : null;
+  if (fast.state === 'valid' && badCheckpoint === null) return cachedResult(key, dir, cfg, fast.done.status, fast.rows, fast.done.reason);
+  if (opts.noTrain) throw new RunMissingError(key, dir, badCheckpoint !== null ? 'damaged' : fast.state, cfg.label);
 
   // Data problems surface before anything is written.
   const data = loadExperimentData(cfg);
-  mkdirSync(paths.checkpoints, { recursive: true });
+  ensureFolder(paths.checkpoints);
   const lock = await lockRun(paths, key, opts.wait ?? false, opts.heartbeatMs ?? 30_000, opts.staleAfterMs ?? 300_000);
   try {
-    const state = inspectRun(dir, cfg);
+    let state = inspectRun(dir, cfg);
+    if (state.state === 'valid' && verifyEpochs) {
+      const bad = damagedCheckpoint(dir, cfg);
+      if (bad !== null) state = { state: 'damaged', why: bad };
+    }
     if (state.state === 'valid') return cachedResult(key, dir, cfg, state.done.status, state.rows, state.done.reason);
     let recomputed: string | undefined;
     if (state.state === 'damaged') {
@@ -173,6 +188,42 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions =
   } finally {
     lock.release();
   }
+}
+
+/**
+ * The runs root must be a folder (or not exist yet): a file there is a FileError naming it (and
+ * $EXACT_GN_RUNS_DIR when that is where it came from), before anything is computed.
+ */
+function checkRunsRoot(root: string, fromEnv: boolean): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(root).isDirectory();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // created when the run starts
+    throw fileError(e, root, 'write');
+  }
+  const env = fromEnv && process.env.EXACT_GN_RUNS_DIR ? ' (from EXACT_GN_RUNS_DIR)' : '';
+  if (!isDir) throw new FileError(`${root}${env}`, 'the runs folder is a file, not a folder; point it at a folder (it is created if missing), or move the file away', 'ENOTDIR');
+}
+
+/**
+ * Why one of the run's epoch checkpoints is unusable (missing, or failing its SHA-256 and
+ * structure checks), or null when all are sound. Each is read in full, so this costs a read of
+ * every checkpoint: the runner does it only when asked (RunOptions.verifyCheckpoints), i.e. when
+ * a figure's analysis is about to read them.
+ */
+function damagedCheckpoint(dir: string, cfg: ResolvedConfig): string | null {
+  for (const epoch of cfg.checkpointEpochs) {
+    const path = epochCheckpointPath(dir, epoch);
+    if (!existsSync(path)) return `its checkpoint after epoch ${epoch} (${path}) is missing`;
+    try {
+      verifyCheckpoint(path);
+    } catch (e) {
+      if (e instanceof CheckpointError) return `its checkpoint after epoch ${epoch} is damaged (${e.message})`;
+      throw e;
+    }
+  }
+  return null;
 }
 
 function cachedResult(key: string, dir: string, cfg: ResolvedConfig, status: 'complete' | 'failed', rows: EventRow[], reason?: string): RunResult {
@@ -267,13 +318,22 @@ function tryResume(s: Session): Resumed | null {
     return null;
   }
   const m = ck.metadata;
-  const num = (v: string | undefined): number => (v !== undefined && /^\d+$/.test(v) ? Number(v) : NaN);
+  const num = (v: string | undefined): number => (v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : NaN);
   const pos = { epoch: num(m.epoch), step: num(m.step), rows: num(m.rows) };
-  const ok = m.kind === 'resume' && m.key === s.key && canonicalJson(ck.model.config) === canonicalJson(s.cfg.model) &&
-    Number.isInteger(pos.epoch) && Number.isInteger(pos.step) && Number.isInteger(pos.rows) && pos.epoch <= s.cfg.epochs;
-  if (!ok) {
+  const ours = m.kind === 'resume' && m.key === s.key && canonicalJson(ck.model.config) === canonicalJson(s.cfg.model);
+  if (!ours) {
     ck.model.dispose();
     s.warn(`the resume checkpoint of run ${s.key} does not belong to this run; starting it over`);
+    return null;
+  }
+  const wellFormed = Number.isInteger(pos.epoch) && Number.isInteger(pos.step) && Number.isInteger(pos.rows) && pos.epoch <= s.cfg.epochs &&
+    Number.isInteger(num(m.optimizerStep));
+  const why = wellFormed
+    ? inconsistentResume(s, pos, m.phase ?? 'main', num(m.optimizerStep))
+    : `its position is not whole numbers within the run (epoch ${show(m.epoch)}, step ${show(m.step)}, rows ${show(m.rows)}, optimizerStep ${show(m.optimizerStep)})`;
+  if (why !== null) {
+    ck.model.dispose();
+    s.warn(`the resume checkpoint of run ${s.key} is not trusted: ${why}; starting over from epoch 0, the last point known to be consistent`);
     return null;
   }
   try {
@@ -287,10 +347,53 @@ function tryResume(s: Session): Resumed | null {
   return { model: ck.model, extra: ck.extra, phase: m.phase ?? 'main', optimizerStep: num(m.optimizerStep), pos };
 }
 
+/**
+ * The rows a run has written when epoch `epoch` is complete: the epoch-0 evaluation, every logged
+ * step (step t is logged when (t - 1) % logEvery == 0) and the evaluation of every epoch that has
+ * one. Rows are a pure function of the config, so a resume point can be checked against it.
+ */
+export function rowsAfterEpoch(cfg: ResolvedConfig, batches: number, epoch: number): number {
+  const steps = epoch * batches;
+  const logged = steps === 0 ? 0 : Math.floor((steps - 1) / cfg.logEvery) + 1;
+  const evals = Math.floor(epoch / cfg.evalEvery) + (epoch === cfg.epochs && epoch % cfg.evalEvery !== 0 ? 1 : 0);
+  return 1 + logged + evals;
+}
+
+/**
+ * Why a resume point (epoch, step, rows) cannot be trusted, or null: it must agree with the
+ * config (step = epoch x steps per epoch, rows = rowsAfterEpoch) and with events.jsonl (its first
+ * `rows` rows end with epoch `epoch`, and any later row belongs to a later epoch).
+ */
+function inconsistentResume(s: Session, pos: Position, phase: string, optimizerStep: number): string | null {
+  const at = `it says epoch ${pos.epoch}, step ${pos.step}, ${pos.rows} rows`;
+  if (pos.step !== pos.epoch * s.batches) return `${at}, but epoch ${pos.epoch} ends at step ${pos.epoch * s.batches}`;
+  const want = rowsAfterEpoch(s.cfg, s.batches, pos.epoch);
+  if (pos.rows !== want) return `${at}, but this config has written ${want} rows when epoch ${pos.epoch} ends`;
+  // The optimizer counts the steps of its phase (a fresh one starts after the switch).
+  const switchStep = s.cfg.switchAt ? s.cfg.switchAt.epoch * s.batches : 0;
+  const phaseSteps = phase === 'switch' ? pos.step - switchStep : pos.step;
+  if (optimizerStep !== phaseSteps) return `${at}, but its optimizer has taken ${optimizerStep} steps (${phaseSteps} expected in phase ${phase})`;
+  let rows: unknown[];
+  try {
+    rows = existsSync(s.paths.events) ? readJsonl(s.paths.events).rows : [];
+  } catch (e) {
+    if (e instanceof DataError) return `events.jsonl is unreadable (${e.message})`;
+    throw e;
+  }
+  const epochOf = (r: unknown): number => (r !== null && typeof r === 'object' && typeof (r as { epoch?: unknown }).epoch === 'number' ? (r as { epoch: number }).epoch : NaN);
+  if (rows.length < pos.rows) return `${at}, but events.jsonl holds only ${rows.length} complete rows`;
+  const last = rows[pos.rows - 1];
+  if (pos.rows > 0 && !(epochOf(last) <= pos.epoch)) return `${at}, but row ${pos.rows} of events.jsonl is from epoch ${epochOf(last)}`;
+  if (rows.length > pos.rows && !(epochOf(rows[pos.rows]) > pos.epoch)) {
+    return `${at}, but row ${pos.rows + 1} of events.jsonl is still from epoch ${epochOf(rows[pos.rows])}`;
+  }
+  return null;
+}
+
 function startOver(paths: RunPaths): void {
   rmSync(paths.events, { force: true });
   rmSync(paths.checkpoints, { recursive: true, force: true });
-  mkdirSync(paths.checkpoints, { recursive: true });
+  ensureFolder(paths.checkpoints);
 }
 
 function gnSummary(blocks: BlockDiagnostics[]): Pick<StepRow, 'gn_min_rank' | 'gn_max_cond' | 'gn_exact'> {

@@ -9,11 +9,12 @@
  * A run is complete (a cache hit) exactly when done.json exists and the checksum of events.jsonl
  * matches it.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataError } from '../util/errors.js';
+import { DataError, FileError } from '../util/errors.js';
 import { sha256Hex } from '../io/checksum.js';
-import { readJsonl, writeFileAtomic } from '../io/atomic.js';
+import { ensureFolder, readJsonl, writeFileAtomic } from '../io/atomic.js';
+import { fileError } from '../io/fs-errors.js';
 import { canonicalJson } from './key.js';
 import type { ResolvedConfig } from './config.js';
 import type { EventRow } from './events.js';
@@ -122,6 +123,10 @@ function isDone(v: unknown): v is DoneRecord {
  */
 export function inspectRun(dir: string, expected?: ResolvedConfig): RunState {
   const p = runPaths(dir);
+  // A folder where a record file belongs is not damage the runner may repair (it is not ours to delete).
+  for (const f of [p.done, p.events, p.config]) {
+    if (isFolder(f)) throw new FileError(f, 'is a folder where exact-gn keeps a file of the run; move it away, then run again (the run is recomputed)', 'EISDIR');
+  }
   if (!existsSync(p.done)) return existsSync(p.events) || existsSync(p.config) ? { state: 'incomplete' } : { state: 'missing' };
   let done: unknown;
   let config: unknown;
@@ -146,7 +151,12 @@ export function inspectRun(dir: string, expected?: ResolvedConfig): RunState {
     return { state: 'damaged', why: 'config.json does not match its run key (edited or corrupt)' };
   }
   if (!existsSync(p.events)) return { state: 'damaged', why: 'events.jsonl is missing' };
-  const bytes = readFileSync(p.events);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(p.events);
+  } catch (e) {
+    return { state: 'damaged', why: `events.jsonl is unreadable (${(e as Error).message})` };
+  }
   const sha = sha256Hex(bytes);
   if (sha !== done.eventsSha256) return { state: 'damaged', why: `events.jsonl has SHA-256 ${sha.slice(0, 12)}…, done.json recorded ${done.eventsSha256.slice(0, 12)}…` };
   let rows: EventRow[];
@@ -164,9 +174,29 @@ export function inspectRun(dir: string, expected?: ResolvedConfig): RunState {
 /** Removes everything a run wrote except its lock (events, done.json, config.json, checkpoints). */
 export function wipeRun(dir: string): void {
   const p = runPaths(dir);
-  for (const f of [p.done, p.events, p.config]) rmSync(f, { force: true });
-  rmSync(p.checkpoints, { recursive: true, force: true });
-  mkdirSync(p.checkpoints, { recursive: true });
+  for (const f of [p.done, p.events, p.config]) {
+    // A folder where a record file belongs is not ours to delete: say so instead of crashing.
+    if (isFolder(f)) throw new FileError(f, 'is a folder where exact-gn keeps a file of the run; move it away, then run again (the run is recomputed)', 'EISDIR');
+    try {
+      rmSync(f, { force: true });
+    } catch (e) {
+      throw fileError(e, f, 'remove');
+    }
+  }
+  try {
+    rmSync(p.checkpoints, { recursive: true, force: true });
+  } catch (e) {
+    throw fileError(e, p.checkpoints, 'remove');
+  }
+  ensureFolder(p.checkpoints);
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -189,7 +219,12 @@ export function writeConfigRecord(dir: string, record: ConfigRecord): void {
 /** Writes done.json (atomically), with the checksum of events.jsonl as it is now. */
 export function writeDone(dir: string, record: Omit<DoneRecord, 'eventsSha256' | 'rows' | 'finishedAt'>): DoneRecord {
   const p = runPaths(dir);
-  const bytes = existsSync(p.events) ? readFileSync(p.events) : Buffer.alloc(0);
+  let bytes: Buffer;
+  try {
+    bytes = existsSync(p.events) ? readFileSync(p.events) : Buffer.alloc(0);
+  } catch (e) {
+    throw fileError(e, p.events, 'read');
+  }
   const rows = bytes.length === 0 ? 0 : bytes.toString('utf8').split('\n').length - 1;
   const done: DoneRecord = { ...record, eventsSha256: sha256Hex(bytes), rows, finishedAt: new Date().toISOString() };
   writeFileAtomic(p.done, `${JSON.stringify(done, null, 2)}\n`);
@@ -205,7 +240,13 @@ export function writeDone(dir: string, record: Omit<DoneRecord, 'eventsSha256' |
 export function listRuns(root?: string): string[] {
   const r = runsRoot(root);
   if (!existsSync(r)) return [];
-  return readdirSync(r, { withFileTypes: true })
+  let entries;
+  try {
+    entries = readdirSync(r, { withFileTypes: true });
+  } catch (e) {
+    throw fileError(e, r, 'list');
+  }
+  return entries
     .filter((d) => d.isDirectory() && existsSync(join(r, d.name, 'config.json')))
     .map((d) => d.name)
     .sort();

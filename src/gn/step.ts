@@ -34,7 +34,7 @@ import {
   type RevMLP,
 } from '../model/revmlp.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
-import { checkLabels, nonFiniteInputError } from '../model/batch-checks.js';
+import { checkLabels, checkStepInputs, nonFiniteInputError } from '../model/batch-checks.js';
 import { featureWidth, type Activation } from '../model/config.js';
 
 /** Function-space target e in logit space. */
@@ -212,6 +212,7 @@ export function functionSpaceTarget(
  * disposeParams(update);
  */
 export function gnUpdate(model: RevMLP, x: tf.Tensor2D, labels: Int32Array, options: Partial<GNOptions> = {}): GNUpdate {
+  checkStepInputs(model, x, labels, options);
   const o = gnOptions(options);
   const cfg = model.config;
   model.checkInput(x);

@@ -3,17 +3,58 @@
  * fsync, rename, fsync of the directory), and append-only JSONL logs whose only possible damage
  * from a crash, a torn last line, is detected and repaired.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TextDecoder } from 'node:util';
-import { ConfigError, DataError } from '../util/errors.js';
+import { ConfigError, DataError, FileError } from '../util/errors.js';
 import { isPidAlive } from './lock.js';
+import { fileError } from './fs-errors.js';
+
+/** A write operation the test seam can fail (see setFileFaultForTests). */
+export type FileOp = 'open' | 'write' | 'rename' | 'mkdir' | 'truncate';
+
+let fault: ((op: FileOp, path: string) => void) | null = null;
+
+/**
+ * Test seam: `hook(op, path)` runs before every write operation of this module (and may throw a
+ * system error such as `Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' })` to simulate a full
+ * or read-only disk without filling the real one). `null` removes it. Not for production use.
+ *
+ * @example
+ * setFileFaultForTests((op) => { if (op === 'write') throw Object.assign(new Error('no space'), { code: 'ENOSPC' }); });
+ */
+export function setFileFaultForTests(hook: ((op: FileOp, path: string) => void) | null): void {
+  fault = hook;
+}
+
+function seam(op: FileOp, path: string): void {
+  if (fault !== null) fault(op, path);
+}
 
 /** Writes all of `data` to `fd`, looping over short writes. */
-function writeAll(fd: number, data: Uint8Array): void {
+function writeAll(fd: number, data: Uint8Array, path: string): void {
   let done = 0;
-  while (done < data.length) done += writeSync(fd, data, done, data.length - done);
+  while (done < data.length) {
+    seam('write', path);
+    done += writeSync(fd, data, done, data.length - done);
+  }
+}
+
+/**
+ * Creates folder `dir` (and its parents) if needed. A file in the way, a read-only or full disk
+ * is a FileError naming the folder.
+ *
+ * @example
+ * ensureFolder('runs/3f9c0a1b2c3d4e5f/checkpoints');
+ */
+export function ensureFolder(dir: string): void {
+  try {
+    seam('mkdir', dir);
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw fileError(e, dir, 'create the folder');
+  }
 }
 
 function toBytes(data: Uint8Array | string): Uint8Array {
@@ -56,7 +97,13 @@ const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
  */
 export function removeOrphanTempFiles(dir: string): string[] {
   const removed: string[] = [];
-  for (const name of readdirSync(dir)) {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    throw fileError(e, dir, 'list');
+  }
+  for (const name of names) {
     const m = TEMP_NAME.exec(name);
     if (m === null || isPidAlive(Number(m[1]))) continue;
     try {
@@ -79,14 +126,17 @@ export function removeOrphanTempFiles(dir: string): string[] {
  * writeFileAtomic('/tmp/state.json', JSON.stringify({ step: 3 }));
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  if (typeof path !== 'string' || path === '') throw new FileError(String(path), 'cannot write: the path is empty; give a file name');
   const tmp = tempPathFor(path);
   let fd: number | undefined;
   try {
+    seam('open', path);
     fd = openSync(tmp, 'wx');
-    writeAll(fd, toBytes(data));
+    writeAll(fd, toBytes(data), path);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
+    seam('rename', path);
     renameSync(tmp, path);
   } catch (e) {
     if (fd !== undefined) {
@@ -101,9 +151,13 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     } catch {
       // the temp file may never have been created
     }
-    throw e;
+    throw fileError(e, path, 'write');
   }
-  fsyncDirectory(dirname(path));
+  try {
+    fsyncDirectory(dirname(path));
+  } catch (e) {
+    throw fileError(e, dirname(path), 'write');
+  }
 }
 
 /**
@@ -118,12 +172,16 @@ export function appendLineDurable(path: string, line: string): void {
   if (/[\r\n]/.test(line)) {
     throw new ConfigError('line', `a JSONL row must be one line, but it contains a line break at index ${line.search(/[\r\n]/)}; JSON.stringify the row without indentation`);
   }
-  const fd = openSync(path, 'a');
+  let fd: number | undefined;
   try {
-    writeAll(fd, toBytes(`${line}\n`));
+    seam('open', path);
+    fd = openSync(path, 'a');
+    writeAll(fd, toBytes(`${line}\n`), path);
     fsyncSync(fd);
+  } catch (e) {
+    throw fileError(e, path, 'write');
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -212,12 +270,16 @@ export function truncateTornTail(path: string): number {
   }
   const keep = bytes.lastIndexOf(0x0a) + 1;
   if (keep >= bytes.length) return 0;
-  const fd = openSync(path, 'r+');
+  let fd: number | undefined;
   try {
+    seam('truncate', path);
+    fd = openSync(path, 'r+');
     ftruncateSync(fd, keep);
     fsyncSync(fd);
+  } catch (e) {
+    throw fileError(e, path, 'write');
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
   return bytes.length - keep;
 }

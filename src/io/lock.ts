@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ExactGnError, ConfigError, check } from '../util/errors.js';
+import { fileError } from './fs-errors.js';
 
 /** Who holds a lock, as written in the lock file. */
 export interface LockHolder {
@@ -157,7 +158,7 @@ function createExclusive(path: string, text: string): boolean {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
-    throw new ConfigError('lock path', `cannot create lock file ${path} (${code ?? String(e)}); check that its directory exists and is writable`);
+    throw fileError(e, path, 'write'); // a FileError: the path, the reason in words, what to do
   }
   try {
     writeSync(fd, text);
@@ -165,7 +166,7 @@ function createExclusive(path: string, text: string): boolean {
   } catch (e) {
     closeSync(fd);
     unlinkIfPresent(path);
-    throw new ConfigError('lock path', `cannot write lock file ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}); check free disk space`);
+    throw fileError(e, path, 'write');
   }
   closeSync(fd);
   return true;

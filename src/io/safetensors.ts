@@ -6,10 +6,14 @@
  *
  * The decoder validates every field and throws only CheckpointError (naming the file and the
  * problem) on any input, so a corrupt or truncated checkpoint is always reported, never loaded.
- * With `{ checksum: true }` the encoder also records the SHA-256 of the data buffer in the metadata
- * (`data_sha256`), and the decoder verifies it whenever it is present (and then leaves it out of
- * the returned metadata), so a bit flip inside a tensor is caught too. Other readers (PyTorch's
- * safetensors) see one more metadata string.
+ * With `{ checksum: true }` the encoder also records two SHA-256 digests in the metadata:
+ * `data_sha256` of the data buffer, and `header_sha256` of the first 8 + N bytes (length and
+ * header, with the 64 digits of `header_sha256` itself read as zeros), so together they cover every
+ * byte of the file: a flipped bit in a tensor or in the metadata (a row count, an epoch, the model
+ * config) is caught. The decoder verifies each digest that is present (and then leaves it out of
+ * the returned metadata, listing it in `verified`). Duplicate keys anywhere in the header are
+ * refused (JSON.parse would silently keep the last one). Other readers (PyTorch's safetensors)
+ * see two more metadata strings.
  */
 import { readFileSync } from 'node:fs';
 import { CheckpointError, ConfigError } from '../util/errors.js';
@@ -30,6 +34,8 @@ export interface NamedTensor {
 export interface SafetensorsContents {
   tensors: Record<string, NamedTensor>;
   metadata: Record<string, string>;
+  /** The digests that were present and verified: 'data' (data_sha256), 'header' (header_sha256). */
+  verified: ('data' | 'header')[];
 }
 
 /** Largest header accepted: anything bigger is corruption, not a checkpoint. */
@@ -40,9 +46,14 @@ const METADATA_KEY = '__metadata__';
 /** Metadata key holding the SHA-256 (64 lowercase hex digits) of the data buffer. */
 export const DATA_SHA256_KEY = 'data_sha256';
 
+/** Metadata key holding the SHA-256 of the length prefix and header (its own digits read as '0'). */
+export const HEADER_SHA256_KEY = 'header_sha256';
+
+const ZERO_DIGEST = '0'.repeat(64);
+
 /** Encoder options. */
 export interface EncodeOptions {
-  /** Record the data buffer's SHA-256 under `data_sha256` (verified by the decoder). Default false. */
+  /** Record the SHA-256 of the data (`data_sha256`) and of the header (`header_sha256`); verified by the decoder. Default false. */
   checksum?: boolean;
 }
 const TENSOR_FIELDS = ['dtype', 'shape', 'data_offsets'];
@@ -185,12 +196,14 @@ function writeData(out: Uint8Array, at: number, t: NamedTensor): void {
 export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}, options: EncodeOptions = {}): Uint8Array {
   if (tensors === null || typeof tensors !== 'object') throw new ConfigError('tensors', `expected an object of named tensors, got ${describe(tensors)}`);
   const names = canonicalOrder(tensors);
-  if (metadata !== null && typeof metadata === 'object' && Object.prototype.hasOwnProperty.call(metadata, DATA_SHA256_KEY)) {
-    throw new ConfigError(`metadata[${quote(DATA_SHA256_KEY)}]`, 'is reserved for the checksum that { checksum: true } writes; rename that metadata key');
+  for (const key of [DATA_SHA256_KEY, HEADER_SHA256_KEY]) {
+    if (metadata !== null && typeof metadata === 'object' && Object.prototype.hasOwnProperty.call(metadata, key)) {
+      throw new ConfigError(`metadata[${quote(key)}]`, 'is reserved for the checksum that { checksum: true } writes; rename that metadata key');
+    }
   }
-  // The checksum has a fixed length, so the header's length is known before the data is hashed:
-  // lay out a placeholder, write the data, then write the header with the real digest.
-  const meta = options.checksum ? { ...metadata, [DATA_SHA256_KEY]: '0'.repeat(64) } : metadata;
+  // The digests have a fixed length, so the header's length is known before anything is hashed:
+  // lay out placeholders, write the data, hash it, then hash the header and patch its digest in.
+  const meta = options.checksum ? { ...metadata, [DATA_SHA256_KEY]: ZERO_DIGEST, [HEADER_SHA256_KEY]: ZERO_DIGEST } : metadata;
   const headerFor = (m: Record<string, string>): Uint8Array => paddedHeader(headerJson(tensors, names, m));
   let header = headerFor(meta);
   const dataBytes = names.reduce((a, name) => a + tensors[name]!.data.byteLength, 0);
@@ -207,7 +220,77 @@ export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata
   view.setUint32(0, header.length, true);
   view.setUint32(4, 0, true);
   out.set(header, 8);
+  if (options.checksum) {
+    const digestAt = headerDigestOffset(out, header.length);
+    if (digestAt < 0) throw new ConfigError('metadata', 'the header digest could not be placed (a metadata value imitates its key); rename that value');
+    const digest = sha256Hex(out.subarray(0, 8 + header.length));
+    out.set(new TextEncoder().encode(digest), digestAt);
+  }
   return out;
+}
+
+const HEADER_DIGEST_MARK = new TextEncoder().encode(`${JSON.stringify(HEADER_SHA256_KEY)}:"`);
+
+/**
+ * The byte offset of the 64 digits of header_sha256 in `bytes` (whose header is `n` bytes), or
+ * -1 unless its key occurs exactly once in the header, written as this encoder writes it.
+ */
+function headerDigestOffset(bytes: Uint8Array, n: number): number {
+  const header = Buffer.from(bytes.buffer, bytes.byteOffset + 8, n);
+  const first = header.indexOf(HEADER_DIGEST_MARK);
+  if (first < 0 || header.indexOf(HEADER_DIGEST_MARK, first + 1) >= 0) return -1;
+  const at = first + HEADER_DIGEST_MARK.length;
+  return at + 64 < n && header[at + 64] === 0x22 ? 8 + at : -1;
+}
+
+/** Checks header_sha256 (the caller knows it is recorded); `fail`s naming what is corrupt. */
+function verifyHeaderDigest(bytes: Uint8Array, n: number, recorded: string, fail: Fail): void {
+  if (!/^[0-9a-f]{64}$/.test(recorded)) fail(`"${HEADER_SHA256_KEY}" must be 64 lowercase hex digits, got ${describe(recorded)}; the header is corrupt`);
+  const at = headerDigestOffset(bytes, n);
+  if (at < 0 || Buffer.from(bytes.buffer, bytes.byteOffset + at, 64).toString('latin1') !== recorded) {
+    fail(`"${HEADER_SHA256_KEY}" is not where this library writes it; the header was edited or is corrupt`);
+  }
+  const copy = Uint8Array.from(bytes.subarray(0, 8 + n));
+  copy.fill(0x30, at, at + 64);
+  const actual = sha256Hex(copy);
+  if (actual !== recorded) {
+    fail(`the header's SHA-256 is ${actual.slice(0, 12)}…, but the header recorded ${recorded.slice(0, 12)}…: the header (its metadata, e.g. a row count, an epoch or the model config) is corrupt (a flipped or overwritten byte); delete the file and rerun the step that writes it`);
+  }
+}
+
+/**
+ * The first key that occurs twice in one object of the JSON text `text` (which JSON.parse has
+ * accepted), or null. Keys are compared after unescaping, so "a" and "\u0061" are the same key.
+ */
+export function duplicateJsonKey(text: string): string | null {
+  const stack: { keys: Set<string> | null; expectKey: boolean }[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      let j = i + 1;
+      let escaped = false;
+      for (; j < text.length; j++) {
+        const d = text.charCodeAt(j);
+        if (d === 0x5c) j++, (escaped = true);
+        else if (d === 0x22) break;
+      }
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectKey) {
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        if (top.keys.has(key)) return key;
+        top.keys.add(key);
+        top.expectKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b) stack.push({ keys: new Set(), expectKey: true });
+    else if (c === 0x5b) stack.push({ keys: null, expectKey: false });
+    else if (c === 0x7d || c === 0x5d) stack.pop();
+    else if (c === 0x2c) {
+      const top = stack[stack.length - 1];
+      if (top?.keys) top.expectKey = true;
+    }
+  }
+  return null;
 }
 
 /** The header JSON: sorted metadata, then the tensors in `names` order with consecutive offsets. */
@@ -277,6 +360,8 @@ function parseHeaderJson(bytes: Uint8Array, n: number, fail: Fail): Record<strin
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     fail(`header must be a JSON object, got ${describe(parsed)}`);
   }
+  const dup = duplicateJsonKey(text);
+  if (dup !== null) fail(`header holds the key ${quote(dup)} twice (a reader would silently keep only one); the file is corrupt or was edited`);
   return parsed as Record<string, unknown>;
 }
 
@@ -370,12 +455,17 @@ export function decodeSafetensors(bytes: Uint8Array, file?: string): Safetensors
   if (!(bytes instanceof Uint8Array)) fail(`expected a Uint8Array of file bytes, got ${describe(bytes)}`);
   const n = readHeaderLength(bytes, fail);
   const header = parseHeaderJson(bytes, n, fail);
-  let metadata: Record<string, string> = {};
-  const entries: TensorEntry[] = [];
-  for (const [key, value] of Object.entries(header)) {
-    if (key === METADATA_KEY) metadata = parseMetadata(value, fail);
-    else entries.push(parseTensorEntry(key, value, fail));
+  const metadata = Object.prototype.hasOwnProperty.call(header, METADATA_KEY) ? parseMetadata(header[METADATA_KEY], fail) : {};
+  // The header digest first: a flipped header byte is reported as such, not as whatever it broke.
+  const verified: SafetensorsContents['verified'] = [];
+  const headerDigest = metadata[HEADER_SHA256_KEY];
+  if (headerDigest !== undefined) {
+    verifyHeaderDigest(bytes, n, headerDigest, fail);
+    delete metadata[HEADER_SHA256_KEY];
+    verified.push('header');
   }
+  const entries: TensorEntry[] = [];
+  for (const [key, value] of Object.entries(header)) if (key !== METADATA_KEY) entries.push(parseTensorEntry(key, value, fail));
   const dataStart = 8 + n;
   checkCoverage(entries, bytes.length - dataStart, fail);
   const recorded = metadata[DATA_SHA256_KEY];
@@ -385,11 +475,12 @@ export function decodeSafetensors(bytes: Uint8Array, file?: string): Safetensors
       fail(`the data buffer's SHA-256 is ${actual.slice(0, 12)}…, but the header recorded ${recorded.slice(0, 12)}…: the tensor data is corrupt (a flipped or overwritten byte); delete the file and rerun the step that writes it`);
     }
     delete metadata[DATA_SHA256_KEY]; // verified; it describes these bytes, not the tensors' meaning
+    verified.push('data');
   }
   const tensors: Record<string, NamedTensor> = {};
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) setOwn(tensors, e.name, copyTensor(bytes, dataStart, e));
-  return { tensors, metadata };
+  return { tensors, metadata, verified };
 }
 
 /**

@@ -2,8 +2,45 @@
  * Checks of a training batch shared by every optimizer step: labels against the model's classes,
  * and, when a batch loss comes out non-finite, whether the inputs (not the model) are to blame.
  */
-import type { tf } from '../backend/index.js';
-import { ConfigError, DataError } from '../util/errors.js';
+import { tf as tfjs, type tf } from '../backend/index.js';
+import { ConfigError, DataError, show } from '../util/errors.js';
+import type { RevMLP } from './revmlp.js';
+
+/**
+ * Checks the arguments of a public step entry (gnUpdate, lossAndGrad, Optimizer.step) before any
+ * work: a live model, x a live [n, d] tensor with n >= 1, one integer label per row in range,
+ * and options (when given) an object. Each failure is a ConfigError naming the argument, the
+ * value and what to do, never a TypeError from deep inside, and never "the model has diverged".
+ *
+ * @example
+ * checkStepInputs(model, x, labels, {}); // ok
+ * checkStepInputs(model, x, null);       // ConfigError: labels: expected an Int32Array of class indices ...
+ */
+export function checkStepInputs(model: RevMLP, x: tf.Tensor2D, labels: ArrayLike<number>, options?: unknown): void {
+  const m = model as RevMLP | null | undefined;
+  if (m === null || typeof m !== 'object' || m.config === undefined || !(m.U instanceof tfjs.Tensor)) {
+    throw new ConfigError('model', `expected a RevMLP (RevMLP.init or loadCheckpoint), got ${show(model)}`);
+  }
+  if (m.U.isDisposed || m.params.some((b) => b.f.Wt.isDisposed || b.g.Wt.isDisposed)) {
+    throw new ConfigError('model', 'has been disposed (model.dispose() was called); create or load the model again');
+  }
+  if (!((x as unknown) instanceof tfjs.Tensor)) {
+    throw new ConfigError('x', `expected a tf.Tensor2D of shape [n, ${m.config.inputDim}], got ${show(x)}; wrap the data with tf.tensor2d(data, [n, ${m.config.inputDim}])`);
+  }
+  if (x.isDisposed) throw new ConfigError('x', 'has been disposed; create the batch tensor again');
+  if (x.rank !== 2 || x.shape[1] !== m.config.inputDim) {
+    throw new ConfigError('x', `expected a batch of shape [n, ${m.config.inputDim}], got [${x.shape.join(', ')}]`);
+  }
+  if (x.shape[0] === 0) throw new ConfigError('x', `the batch is empty (0 rows of ${m.config.inputDim}); a step needs at least one example`);
+  const l = labels as ArrayLike<number> | null | undefined;
+  if (l === null || typeof l !== 'object' || typeof l.length !== 'number') {
+    throw new ConfigError('labels', `expected an Int32Array of ${x.shape[0]} class indices (one per row of x), got ${show(labels)}`);
+  }
+  checkLabels(l, x.shape[0], m.config.classes);
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+    throw new ConfigError('options', `expected an object of options (or leave it out for the defaults), got ${show(options)}`);
+  }
+}
 
 /**
  * Throws a ConfigError (field `labels`) unless there is one label per row, each in [0, classes).

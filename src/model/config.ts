@@ -41,6 +41,33 @@ export const DEFAULT_MODEL: Omit<RevMLPConfig, 'inputDim' | 'hidden' | 'blocks' 
 export type RevMLPConfigInput = Pick<RevMLPConfig, 'inputDim' | 'hidden' | 'blocks' | 'classes'> &
   Partial<Omit<RevMLPConfig, 'inputDim' | 'hidden' | 'blocks' | 'classes'>>;
 
+/**
+ * Stated limits on the sizes of a model, checked before anything is allocated (a size read from a
+ * file or a flag must never be able to ask for gigabytes or hours). The paper's largest model
+ * (CIFAR-10: d = 3072, h = 8000, 6 blocks) is far inside them.
+ */
+export const MODEL_LIMITS = {
+  /** d: at most 2^20 values per image. */
+  inputDim: 1 << 20,
+  /** h: at most 2^20. */
+  hidden: 1 << 20,
+  /** L: at most 1024 blocks. */
+  blocks: 1024,
+  /** k: at most 2^16 classes (and at most d). */
+  classes: 1 << 16,
+  /** Values of one weight matrix (d/2 x h): at most 2^28, i.e. 1 GiB of float32. */
+  tensorValues: 2 ** 28,
+  /** Trained values in all (2 L half-couplings): at most 2^31, i.e. 8 GiB of float32. */
+  trainedValues: 2 ** 31,
+  /** Init std of W: at most 1 (the paper uses 1e-3, its sweep reaches 1e-2); larger weights overflow float32. */
+  initStd: 1,
+  /** Seeds are 32-bit: integers in [0, 2^32). */
+  seedEnd: 2 ** 32,
+} as const;
+
+/** The paper's largest sizes, quoted in the limit errors. */
+const PAPER_MAX = { inputDim: 3072, hidden: 8000, blocks: 6, classes: 10 } as const;
+
 const KEYS = new Set(['inputDim', 'hidden', 'blocks', 'classes', 'bias', 'initStd', 'seed', 'activation', 'firstBlockLinear']);
 
 /**
@@ -60,13 +87,30 @@ export function modelConfig(input: RevMLPConfigInput, prefix = 'model'): RevMLPC
       throw new ConfigError(`${prefix}.${field}`, `must be a positive integer, got ${show(v)}`);
     }
   };
+  const atMost = (field: 'inputDim' | 'hidden' | 'blocks' | 'classes', v: number): void => {
+    if (v > MODEL_LIMITS[field]) {
+      throw new ConfigError(`${prefix}.${field}`, `must be at most ${MODEL_LIMITS[field]} (the stated limit of exact-gn; the paper's largest model uses ${PAPER_MAX[field]}), got ${show(v)}`);
+    }
+  };
   posInt('inputDim', cfg.inputDim);
+  atMost('inputDim', cfg.inputDim);
   if (cfg.inputDim % 2 !== 0) {
     throw new ConfigError(`${prefix}.inputDim`, `must be even (the input is split into two halves), got ${cfg.inputDim}; pad the input by one feature`);
   }
   if (cfg.hidden !== null) posInt('hidden', cfg.hidden);
+  if (cfg.hidden !== null) atMost('hidden', cfg.hidden);
   posInt('blocks', cfg.blocks);
+  atMost('blocks', cfg.blocks);
   posInt('classes', cfg.classes);
+  atMost('classes', cfg.classes);
+  const perTensor = (cfg.inputDim / 2) * (cfg.hidden ?? cfg.inputDim / 2);
+  if (perTensor > MODEL_LIMITS.tensorValues) {
+    throw new ConfigError(`${prefix}.${cfg.hidden === null ? 'inputDim' : 'hidden'}`,
+      `gives weight matrices of d/2 x h = ${cfg.inputDim / 2} x ${cfg.hidden ?? cfg.inputDim / 2} = ${perTensor} values, above the limit of ${MODEL_LIMITS.tensorValues} (1 GiB of float32); use a smaller ${cfg.hidden === null ? 'input' : 'bottleneck width h'}`);
+  }
+  if (2 * cfg.blocks * perTensor > MODEL_LIMITS.trainedValues) {
+    throw new ConfigError(`${prefix}.blocks`, `${cfg.blocks} blocks of ${perTensor}-value weight matrices give ${2 * cfg.blocks * perTensor} trained values, above the limit of ${MODEL_LIMITS.trainedValues} (8 GiB of float32); use fewer blocks or a smaller h`);
+  }
   if (cfg.classes > cfg.inputDim) {
     throw new ConfigError(`${prefix}.classes`, `must be at most inputDim (${cfg.inputDim}) for an orthonormal readout U, got ${cfg.classes}`);
   }
@@ -77,7 +121,13 @@ export function modelConfig(input: RevMLPConfigInput, prefix = 'model'): RevMLPC
   if (typeof cfg.initStd !== 'number' || !Number.isFinite(cfg.initStd) || cfg.initStd < 0) {
     throw new ConfigError(`${prefix}.initStd`, `must be a finite number >= 0, got ${show(cfg.initStd)}`);
   }
+  if (cfg.initStd > MODEL_LIMITS.initStd) {
+    throw new ConfigError(`${prefix}.initStd`, `must be at most ${MODEL_LIMITS.initStd} (the paper uses 1e-3 and sweeps 1e-6 to 1e-2; larger initial weights overflow float32), got ${show(cfg.initStd)}`);
+  }
   if (typeof cfg.seed !== 'number' || !Number.isInteger(cfg.seed)) throw new ConfigError(`${prefix}.seed`, `must be an integer, got ${show(cfg.seed)}`);
+  if (cfg.seed < 0 || cfg.seed >= MODEL_LIMITS.seedEnd) {
+    throw new ConfigError(`${prefix}.seed`, `must be in [0, 2^32) (seeds are 32-bit; a larger one would silently equal a smaller one), got ${show(cfg.seed)}`);
+  }
   if (!ACTIVATIONS.includes(cfg.activation)) {
     throw new ConfigError(`${prefix}.activation`, `unknown activation ${show(cfg.activation)}; use one of ${ACTIVATIONS.join(', ')}`);
   }

@@ -29,6 +29,7 @@ import { crossEntropyHost, softmaxHost } from '../model/loss.js';
 import { cloneParams, disposeParams, zipParams, type Params, type RevMLP } from '../model/revmlp.js';
 import type { Optimizer, OptimizerState, StepResult } from './optimizers.js';
 import { applyUpdate, assertFiniteParams, stateTensor } from './update.js';
+import { checkOptimizerState } from './state-checks.js';
 
 export type LambdaAdaptation = 'fixed' | 'gain-ratio';
 export const LAMBDA_ADAPTATIONS: readonly LambdaAdaptation[] = ['fixed', 'gain-ratio'];
@@ -229,6 +230,7 @@ export class DampedGN implements Optimizer {
   }
 
   loadState(_model: RevMLP, state: OptimizerState): void {
+    checkOptimizerState(state);
     this.t = state.step;
     if (state.tensors.size === 0) {
       this.lambda = Math.fround(this.config.gn.damping);

@@ -51,7 +51,8 @@ import { cholesky as tsCholesky, choleskySolveInPlace as tsCholeskySolveInPlace 
 import { symEigRows as tsSymEigRows } from '../linalg/sym-eig.js';
 import { nativeLinalg } from '../linalg/native.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
-import { checkLabels, nonFiniteInputError } from '../model/batch-checks.js';
+import { checkLabels, checkStepInputs, nonFiniteInputError } from '../model/batch-checks.js';
+import { checkOptimizerState } from './state-checks.js';
 import { disposeParams, halfVjpInput, type ForwardTrace, type HalfParams, type Params, type RevMLP } from '../model/revmlp.js';
 import type { Optimizer, OptimizerState, StepResult } from './optimizers.js';
 import { applyUpdate, assertFiniteParams, hostTensor, stateTensor } from './update.js';
@@ -136,6 +137,7 @@ export interface HalfStatistics {
  * halves[0].A.shape; // [h + 1, h + 1]
  */
 export function kfacStatistics(model: RevMLP, x: tf.Tensor2D, labels: Int32Array, o: Pick<KFACOptions, 'hessian' | 'curvature' | 'seed'>, step: number): { loss: number; halves: HalfStatistics[] } {
+  checkStepInputs(model, x, labels);
   model.checkInput(x);
   const n = x.shape[0];
   const k = model.config.classes;
@@ -425,6 +427,7 @@ export class KFAC implements Optimizer {
   }
 
   loadState(model: RevMLP, state: OptimizerState): void {
+    checkOptimizerState(state);
     this.dispose();
     this.t = state.step;
     if (state.tensors.size === 0) return;

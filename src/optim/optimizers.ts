@@ -14,7 +14,8 @@ import { gnOptions, gnUpdate, type BlockDiagnostics, type GNOptions } from '../g
 import { KFAC, kfacOptions, type KFACOptions } from './kfac.js';
 import { DampedGN, dampedGnGnOptions, dampedGnOptions, type DampedGNOptions, type DampedGNStepInfo } from './damped-gn.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
-import { checkLabels, nonFiniteInputError } from '../model/batch-checks.js';
+import { checkLabels, checkStepInputs, nonFiniteInputError } from '../model/batch-checks.js';
+import { checkOptimizerState } from './state-checks.js';
 import { disposeParams, forEachParam, mapParams, traceParamVjp, zipParams, type Params, type RevMLP } from '../model/revmlp.js';
 
 /** 'kfac' (./kfac.ts) and 'damped-gn' (Levenberg-Marquardt, ./damped-gn.ts) go beyond the paper. */
@@ -117,6 +118,7 @@ export function createOptimizer(input: OptimizerConfig): Optimizer {
  * The caller owns the returned gradient tensors.
  */
 export function lossAndGrad(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): { loss: number; grads: Params } {
+  checkStepInputs(model, x, labels);
   model.checkInput(x);
   const n = x.shape[0];
   const k = model.config.classes;
@@ -148,6 +150,7 @@ abstract class Base implements Optimizer {
     return { step: this.t, tensors: new Map() };
   }
   loadState(_model: RevMLP, state: OptimizerState): void {
+    checkOptimizerState(state);
     this.t = state.step;
   }
   dispose(): void {}
@@ -238,6 +241,7 @@ class Adam extends Base {
   }
 
   override loadState(model: RevMLP, state: OptimizerState): void {
+    checkOptimizerState(state);
     this.dispose();
     this.t = state.step;
     if (state.tensors.size === 0) return;

@@ -54,7 +54,10 @@ export class FigureRunsMissingError extends ExactGnError {
  */
 export function figureOptions(input: Partial<FigureOptions> = {}): FigureOptions {
   const envProfile = process.env.EXACT_GN_PROFILE;
-  const profile = input.profile ?? (envProfile === 'paper' || envProfile === 'quick' ? envProfile : 'quick');
+  if (input.profile === undefined && envProfile !== undefined && envProfile !== '' && !PROFILES.includes(envProfile as Profile)) {
+    throw new ConfigError('EXACT_GN_PROFILE', `unknown profile ${show(envProfile)}; use one of ${PROFILES.join(', ')} (or unset it for quick)`);
+  }
+  const profile = input.profile ?? (envProfile !== undefined && envProfile !== '' ? (envProfile as Profile) : 'quick');
   if (!PROFILES.includes(profile)) throw new ConfigError('profile', `unknown profile ${show(profile)}; use one of ${PROFILES.join(', ')}`);
   const rule = input.rule ?? 'block';
   if (!UPDATE_RULES.includes(rule)) throw new ConfigError('rule', `unknown rule ${show(rule)}; use one of ${UPDATE_RULES.join(', ')}`);
@@ -234,7 +237,8 @@ export async function runFigure(spec: AnyFigureSpec, input: Partial<FigureOption
     const t0 = Date.now();
     let res: RunResult;
     try {
-      res = await runExperiment(ref.config, { root: options.root, progress: options.progress, noTrain: options.noTrain === true });
+      // An analysis reads the epoch checkpoints: verify them first, so a damaged one is named and recomputed, never analysed.
+      res = await runExperiment(ref.config, { root: options.root, progress: options.progress, noTrain: options.noTrain === true, verifyCheckpoints: spec.analyze !== undefined });
     } catch (e) {
       if (!(e instanceof RunMissingError)) throw e;
       options.log(`[${spec.id} ${i + 1}/${refs.length}] ${ref.id}: missing (run ${e.key}, ${e.state}; --no-train)`);

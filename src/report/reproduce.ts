@@ -6,11 +6,10 @@
  * findings, computed by the same figure functions the notebooks call, on live runs and on the
  * committed results tables (results/*.csv).
  */
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { backendInfo, useBackend } from '../backend/index.js';
 import { PAPER } from '../experiments/paper.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { ensureFolder, writeFileAtomic } from '../io/atomic.js';
 import { escapeHtml } from '../plots/escape.js';
 import { toStandaloneHtml, type HtmlSection } from '../plots/html.js';
 import type { Figure } from '../plots/types.js';
@@ -164,7 +163,7 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   const options = figureOptions(input);
   const specs = input.specs ? [...input.specs] : selectFigures(input.figures);
   const out = resolve(input.out ?? join('out', 'report'));
-  mkdirSync(out, { recursive: true });
+  ensureFolder(out); // a file in the way is a FileError before any training
   options.log(`backend: ${(backendInfo() ?? (await useBackend())).summary}`);
   const skipped: SkippedFigure[] = [];
   const parts: ReportPart[] = [];

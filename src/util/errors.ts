@@ -49,6 +49,22 @@ export class NumericalError extends ExactGnError {
   }
 }
 
+/**
+ * A file or folder cannot be read or written (missing folder, a file where a folder should be,
+ * permission denied, read-only file system, disk full, ...). `path` names it; the message says
+ * what to do. Nothing is half-written when it is thrown: writes are atomic (see src/io/atomic.ts).
+ */
+export class FileError extends ExactGnError {
+  readonly path: string;
+  /** The operating system's error code (ENOENT, ENOSPC, ...), when there is one. */
+  readonly errno: string | undefined;
+  constructor(path: string, message: string, errno?: string) {
+    super('E_FILE', `${path === '' ? '""' : path}: ${message}`);
+    this.path = path;
+    this.errno = errno;
+  }
+}
+
 /** A requested tfjs backend cannot be loaded here. */
 export class BackendError extends ExactGnError {
   constructor(message: string) {

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appendJsonl, appendLineDurable, readJsonl, removeOrphanTempFiles, tempPathFor, truncateTornTail, writeFileAtomic } from '../../src/io/index.js';
-import { ConfigError, DataError } from '../../src/util/errors.js';
+import { ConfigError, DataError, FileError } from '../../src/util/errors.js';
+import { ensureFolder, setFileFaultForTests, type FileOp } from '../../src/io/atomic.js';
+import { checkWritableFile } from '../../src/io/fs-errors.js';
 import { generation } from './fixtures/generation.js';
 
 const WRITER = fileURLToPath(new URL('./fixtures/durable-writer.ts', import.meta.url));
@@ -44,12 +46,16 @@ test('writeFileAtomic creates and replaces files and leaves no temp files', () =
     assert.deepEqual(readdirSync(dir), ['state.json']);
   }));
 
-test('a failing writeFileAtomic removes its temp file and rethrows', () =>
+test('a failing writeFileAtomic removes its temp file and throws a FileError naming the path and what to do', () =>
   withDir((dir) => {
-    assert.throws(() => writeFileAtomic(join(dir, 'missing-dir', 'x'), 'data'), (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT');
+    const missing = join(dir, 'missing-dir', 'x');
+    assert.throws(() => writeFileAtomic(missing, 'data'), (e: unknown) => e instanceof FileError && e.errno === 'ENOENT' &&
+      e.message === `${missing}: cannot write: the folder ${join(dir, 'missing-dir')} does not exist; create it (mkdir -p) or choose another path`);
     const target = join(dir, 'a-directory');
     mkdirSync(target);
-    assert.throws(() => writeFileAtomic(target, 'data'), (e: unknown) => ['EISDIR', 'EPERM', 'EEXIST', 'ENOTEMPTY'].includes((e as NodeJS.ErrnoException).code ?? ''));
+    assert.throws(() => writeFileAtomic(target, 'data'), (e: unknown) => e instanceof FileError && e.path === target &&
+      (e.errno === 'EISDIR' ? /it is a folder, not a file/.test(e.message) : ['EPERM', 'EEXIST', 'ENOTEMPTY'].includes(e.errno ?? '')));
+    assert.throws(() => writeFileAtomic('', 'data'), (e: unknown) => e instanceof FileError && /the path is empty/.test(e.message));
     assert.deepEqual(readdirSync(dir), ['a-directory'], 'the temp file was removed');
   }));
 
@@ -170,4 +176,68 @@ test('a process SIGKILLed while appending leaves readable rows, at worst a torn 
       assert.deepEqual(after.rows.at(-1), { marker: delayMs });
       prefix = after.rows.length;
     }
+  }));
+
+/** A system error as Node.js raises it (code, syscall, path). */
+function sysError(code: string, path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: simulated, write '${path}'`), { code, syscall: 'write', path });
+}
+
+test('a full or read-only disk at any write operation: FileError naming the file and what to do; the old file intact, no temp file left', () =>
+  withDir((dir) => {
+    const path = join(dir, 'state.json');
+    writeFileAtomic(path, 'old generation');
+    const expected: Record<string, RegExp> = {
+      ENOSPC: /no space left on the disk .*free some space and run the same command again/,
+      EDQUOT: /over quota/,
+      EROFS: /the file system is read-only; choose a writable folder/,
+      EACCES: /permission denied; make it writable/,
+      EIO: /input\/output error/,
+    };
+    let cases = 0;
+    try {
+      for (const op of ['open', 'write', 'rename'] as FileOp[]) {
+        for (const [code, why] of Object.entries(expected)) {
+          setFileFaultForTests((o, p) => {
+            if (o === op && p === path) throw sysError(code, p);
+          });
+          assert.throws(() => writeFileAtomic(path, 'new generation, much longer than the old one'), (e: unknown) =>
+            e instanceof FileError && e.path === path && e.errno === code && e.message.startsWith(`${path}: cannot write: `) && why.test(e.message), `${op} ${code}`);
+          assert.equal(readFileSync(path, 'utf8'), 'old generation', `${op} ${code}: nothing lost`);
+          assert.deepEqual(readdirSync(dir), ['state.json'], `${op} ${code}: nothing half-written`);
+          cases++;
+        }
+      }
+      // Appends: the row is refused as a whole; rows already written stay.
+      const log = join(dir, 'rows.jsonl');
+      appendJsonl(log, { a: 1 });
+      setFileFaultForTests((o) => {
+        if (o === 'write') throw sysError('ENOSPC', log);
+      });
+      assert.throws(() => appendJsonl(log, { a: 2 }), (e: unknown) => e instanceof FileError && e.path === log && /no space left/.test(e.message));
+      assert.deepEqual(readJsonl(log), { rows: [{ a: 1 }], tornTail: false });
+      setFileFaultForTests((o) => {
+        if (o === 'mkdir') throw sysError('EROFS', join(dir, 'sub'));
+      });
+      assert.throws(() => ensureFolder(join(dir, 'sub')), (e: unknown) => e instanceof FileError && /cannot create the folder: the file system is read-only/.test(e.message));
+    } finally {
+      setFileFaultForTests(null);
+    }
+    assert.equal(cases, 15);
+  }));
+
+test('folders: a file in the way of a folder, and pre-flight checks of an output path', () =>
+  withDir((dir) => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    assert.throws(() => ensureFolder(join(file, 'sub')), (e: unknown) => e instanceof FileError && e.path === join(file, 'sub') &&
+      /a part of the path is a file, not a folder|a file exists where a folder is needed/.test(e.message));
+    assert.throws(() => ensureFolder(file), (e: unknown) => e instanceof FileError && /a file exists where a folder is needed/.test(e.message));
+    assert.throws(() => checkWritableFile(join(dir, 'missing', 'x.safetensors'), '--out'), (e: unknown) => e instanceof FileError &&
+      e.message === `--out ${join(dir, 'missing', 'x.safetensors')}: cannot write: the folder ${join(dir, 'missing')} does not exist; create it (mkdir -p) or choose another path`);
+    assert.throws(() => checkWritableFile('', '--out'), (e: unknown) => e instanceof FileError && e.message === '--out "": the path is empty; give a file name');
+    assert.throws(() => checkWritableFile(dir, '--out'), (e: unknown) => e instanceof FileError && /it is a folder, not a file/.test(e.message));
+    assert.throws(() => checkWritableFile(join(file, 'x'), '--out'), (e: unknown) => e instanceof FileError && /is a file, not a folder|a part of the path is a file/.test(e.message));
+    assert.doesNotThrow(() => checkWritableFile(join(dir, 'new.safetensors'), '--out'));
+    assert.deepEqual(readdirSync(dir).sort(), ['a-file'], 'the checks write nothing');
   }));

@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireLock, acquireLockAsync, readLockHolder, LockedError, type LockHolder } from '../../src/io/index.js';
-import { ConfigError, ExactGnError } from '../../src/util/errors.js';
+import { ConfigError, ExactGnError, FileError } from '../../src/util/errors.js';
 
 const HOLDER = fileURLToPath(new URL('./fixtures/lock-holder.ts', import.meta.url));
 
@@ -182,9 +182,10 @@ test('processes contending for the lock (starting from a stale one) never overla
     assert.equal(existsSync(`${path}.takeover`), false);
   }));
 
-test('bad options and unusable paths are ConfigErrors', () =>
+test('bad options are ConfigErrors; an unusable path is a FileError naming it and what to do', () =>
   withDir((dir) => {
-    assert.throws(() => acquireLock(join(dir, 'no-such-dir', '.lock')), (e: unknown) => e instanceof ConfigError && /cannot create lock file .*ENOENT.*directory exists/.test(e.message));
+    assert.throws(() => acquireLock(join(dir, 'no-such-dir', '.lock')), (e: unknown) => e instanceof FileError && e.path === join(dir, 'no-such-dir', '.lock') &&
+      /cannot write: the folder .*no-such-dir does not exist; create it/.test(e.message));
     assert.throws(() => acquireLock(join(dir, '.lock'), { pollMs: 0 }), (e: unknown) => e instanceof ConfigError && e.field === 'pollMs');
     assert.throws(() => acquireLock(join(dir, '.lock'), { timeoutMs: -1 }), (e: unknown) => e instanceof ConfigError && e.field === 'timeoutMs');
   }));

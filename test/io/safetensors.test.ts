@@ -86,7 +86,7 @@ test('every dtype, scalars, empty tensors and metadata round-trip bit-exactly', 
 test('no tensors and no metadata is a valid (tiny) file', () => {
   const bytes = encodeSafetensors({});
   assert.deepEqual([...bytes], [8, 0, 0, 0, 0, 0, 0, 0, ...ascii('{}      ')]);
-  assert.deepEqual(decodeSafetensors(bytes), { tensors: {}, metadata: {} });
+  assert.deepEqual(decodeSafetensors(bytes), { tensors: {}, metadata: {}, verified: [] });
 });
 
 test('encoding matches a file written by hand from the spec, byte for byte', () => {
@@ -382,4 +382,87 @@ test('checksum: data_sha256 is a reserved metadata key', () => {
   for (const checksum of [true, false]) {
     assert.throws(() => encodeSafetensors(ALL_DTYPES, { data_sha256: 'x' }, { checksum }), (e: unknown) => e instanceof ConfigError && /data_sha256.*reserved/.test((e as Error).message));
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// issue 18: the header is covered too, and duplicate keys are refused
+// ---------------------------------------------------------------------------------------------
+
+test('checksum: header_sha256 covers the length and the header (its own digits read as zeros); verified, then left out', () => {
+  const bytes = encodeSafetensors(ALL_DTYPES, { rows: '59', epoch: '3' }, { checksum: true });
+  const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+  const text = new TextDecoder().decode(bytes.subarray(8, 8 + n));
+  const recorded = (JSON.parse(text) as { __metadata__: Record<string, string> }).__metadata__.header_sha256!;
+  assert.match(recorded, /^[0-9a-f]{64}$/);
+  const zeroed = Buffer.from(bytes.subarray(0, 8 + n));
+  const at = zeroed.indexOf(recorded);
+  zeroed.fill(0x30, at, at + 64);
+  assert.equal(sha256Hex(zeroed), recorded, 'an independent recomputation gives the recorded digest');
+  const back = decodeSafetensors(bytes);
+  assert.deepEqual(back.metadata, { rows: '59', epoch: '3' });
+  assert.deepEqual(back.verified, ['header', 'data']);
+  // Canonical: the same input gives the same bytes.
+  assert.deepEqual(encodeSafetensors(ALL_DTYPES, { rows: '59', epoch: '3' }, { checksum: true }), bytes);
+});
+
+test('checksum: every single-bit flip in the length or the header is caught (a row count 59 -> 19 included)', () => {
+  const bytes = encodeSafetensors(ALL_DTYPES, { rows: '59', epoch: '3', config: '{"blocks":2}' }, { checksum: true });
+  const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+  const keyAt = Buffer.from(bytes).indexOf('"header_sha256"');
+  let flips = 0;
+  for (let at = 0; at < 8 + n; at++) {
+    for (let bit = 0; bit < 8; bit++) {
+      const b = Uint8Array.from(bytes);
+      b[at]! ^= 1 << bit;
+      let verified: string[] | null = null;
+      try {
+        verified = decodeSafetensors(b, 'r.safetensors').verified;
+      } catch (e) {
+        assert.ok(e instanceof CheckpointError && e.file === 'r.safetensors', `byte ${at} bit ${bit}: ${String(e)}`);
+      }
+      // The one way through at this level: a flip that renames the digest's own key, so the file
+      // reads as one without a header digest. Checkpoints require it (test/model/checkpoint.test.ts).
+      if (verified !== null) {
+        assert.ok(!verified.includes('header') && at > keyAt && at < keyAt + 14, `byte ${at} bit ${bit} decoded with ${verified.join(', ')}`);
+      }
+      flips++;
+    }
+  }
+  assert.ok(flips > 8 * 300, `${flips} flips`);
+  // The case of issue 18: one digit of "rows" changed, still valid JSON with the same length.
+  const at = Buffer.from(bytes).indexOf('"rows":"59"') + 8;
+  const edited = Uint8Array.from(bytes);
+  edited[at] = '1'.charCodeAt(0);
+  assert.equal(JSON.parse(new TextDecoder().decode(edited.subarray(8, 8 + n))).__metadata__.rows, '19');
+  rejects(edited, /the header's SHA-256 is [0-9a-f]{12}…, but the header recorded [0-9a-f]{12}…: the header \(its metadata, e\.g\. a row count.*is corrupt/);
+  // Without digests the same edit decodes (the format has no checksum of its own).
+  const plain = encodeSafetensors(ALL_DTYPES, { rows: '59' });
+  const p = Uint8Array.from(plain);
+  p[Buffer.from(plain).indexOf('"rows":"59"') + 8] = '1'.charCodeAt(0);
+  assert.equal(decodeSafetensors(p).metadata.rows, '19');
+});
+
+test('checksum: header_sha256 is reserved, and a moved or malformed digest is corrupt', () => {
+  assert.throws(() => encodeSafetensors(ALL_DTYPES, { header_sha256: 'x' }, { checksum: true }), (e: unknown) => e instanceof ConfigError && /header_sha256.*reserved/.test((e as Error).message));
+  // A hand-made header whose digest is spaced differently from this encoder's (not where it writes it).
+  const spaced = rawFile(`{"__metadata__":{"header_sha256" : "${'a'.repeat(64)}"}}`);
+  rejects(spaced, /"header_sha256" is not where this library writes it/);
+  const short = rawFile('{"__metadata__":{"header_sha256":"abc"}}');
+  rejects(short, /"header_sha256" must be 64 lowercase hex digits, got "abc"/);
+});
+
+test('duplicate keys anywhere in the header are refused, also when spelled with escapes', () => {
+  const t = '{"dtype":"U8","shape":[1],"data_offsets":[0,1]}';
+  for (const [header, key] of [
+    [`{"w":${t},"w":${t}}`, 'w'],
+    [`{"w":${t},"\\u0077":${t}}`, 'w'],
+    ['{"__metadata__":{"rows":"59","rows":"19"},"w":' + t + '}', 'rows'],
+    ['{"w":{"dtype":"U8","dtype":"U8","shape":[1],"data_offsets":[0,1]}}', 'dtype'],
+    [`{"__metadata__":{},"__metadata__":{"a":"b"},"w":${t}}`, '__metadata__'],
+  ] as const) {
+    rejects(rawFile(header, [7]), new RegExp(`header holds the key "${key}" twice`));
+  }
+  // Equal keys in different objects, and strings that look like keys, are fine.
+  const ok = rawFile(`{"__metadata__":{"w":"dtype","x":"{\\"a\\":1,\\"a\\":2}"},"w":${t}}`, [7]);
+  assert.deepEqual(decodeSafetensors(ok).metadata, { w: 'dtype', x: '{"a":1,"a":2}' });
 });

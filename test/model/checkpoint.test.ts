@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../../src/backend/index.js';
 import { RevMLP } from '../../src/model/revmlp.js';
-import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint.js';
+import { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint, verifyCheckpoint } from '../../src/model/checkpoint.js';
 import { paramsToHost } from '../../src/model/reference.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
-import { CheckpointError } from '../../src/util/errors.js';
+import { CheckpointError, FileError } from '../../src/util/errors.js';
 import { setupBackend } from '../helpers/backend.js';
 import { tinyModel } from '../helpers/nets.js';
 
@@ -71,15 +71,95 @@ test('truncated and corrupted checkpoints are rejected with the file name and th
   dataFlip[bytes.length - 5]! ^= 0x10;
   writeFileSync(path, dataFlip);
   assert.throws(() => loadCheckpoint(path), (e: unknown) => e instanceof CheckpointError && (e as Error).message.startsWith(path) && /SHA-256.*the tensor data is corrupt/.test((e as Error).message));
-  // A valid safetensors file that is not a model of its own config.
+  // A valid safetensors file (with valid digests) that is not a model of its own config.
   const { tensors, metadata } = decodeSafetensors(bytes);
+  const sealed = { checksum: true };
   const wrongShape = { ...tensors, 'blocks.0.f.W': { dtype: 'F32' as const, shape: [4, 5], data: new Float32Array(20) } };
-  assert.throws(() => decodeCheckpoint(encodeSafetensors(wrongShape, metadata), 'x.safetensors'), /x.safetensors: tensor blocks.0.f.W has shape \[4, 5\], expected \[4, 6\]/);
+  assert.throws(() => decodeCheckpoint(encodeSafetensors(wrongShape, metadata, sealed), 'x.safetensors'), /x.safetensors: tensor blocks.0.f.W has shape \[4, 5\], expected \[4, 6\]/);
   const missing = { ...tensors };
   delete missing['blocks.0.g.b'];
-  assert.throws(() => decodeCheckpoint(encodeSafetensors(missing, metadata), 'y.safetensors'), /y.safetensors: missing tensor blocks.0.g.b/);
-  assert.throws(() => decodeCheckpoint(encodeSafetensors(tensors, {}), 'z.safetensors'), /z.safetensors: no model config/);
+  assert.throws(() => decodeCheckpoint(encodeSafetensors(missing, metadata, sealed), 'y.safetensors'), /y.safetensors: missing tensor blocks.0.g.b/);
+  assert.throws(() => decodeCheckpoint(encodeSafetensors(tensors, {}, sealed), 'z.safetensors'), /z.safetensors: no model config/);
   const nan = { ...tensors, 'readout.U': { ...tensors['readout.U']!, data: Float32Array.from(tensors['readout.U']!.data as Float32Array, (v, i) => (i === 3 ? NaN : v)) } };
-  assert.throws(() => decodeCheckpoint(encodeSafetensors(nan, metadata)), /non-finite value \(NaN\) at index 3/);
+  assert.throws(() => decodeCheckpoint(encodeSafetensors(nan, metadata, sealed)), /non-finite value \(NaN\) at index 3/);
   assert.equal(tf.memory().numTensors >= 0, true);
+});
+
+// Issue 18: the header (config, row counts, epochs) is covered by the checksum too.
+test('every single-bit flip in a checkpoint header (length, config, metadata) is a CheckpointError naming the file', () => {
+  const start = tf.memory().numTensors;
+  const model = RevMLP.init({ inputDim: 4, hidden: 3, blocks: 1, classes: 2 });
+  const bytes = encodeCheckpoint(model, new Map([['optim.adam.m.blocks.0.f.W', { data: new Float32Array(6), shape: [2, 3] }]]), { kind: 'resume', rows: '59', epoch: '3', step: '12' });
+  model.dispose();
+  const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+  let flips = 0;
+  for (let at = 0; at < 8 + n; at++) {
+    for (let bit = 0; bit < 8; bit++) {
+      const b = Uint8Array.from(bytes);
+      b[at]! ^= 1 << bit;
+      assert.throws(() => decodeCheckpoint(b, 'resume.safetensors'), (e: unknown) => e instanceof CheckpointError && e.file === 'resume.safetensors', `byte ${at} bit ${bit}`);
+      flips++;
+    }
+  }
+  assert.equal(flips, 8 * (8 + n));
+  assert.equal(tf.memory().numTensors, start, 'nothing leaked by the refused loads');
+});
+
+test('format: 2 requires both digests; format 1 (before the header digest) still loads; an unknown format is refused', () => {
+  const model = RevMLP.init({ inputDim: 4, hidden: 3, blocks: 1, classes: 2 });
+  const bytes = encodeCheckpoint(model);
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  assert.equal(metadata.format, CHECKPOINT_FORMAT);
+  assert.throws(() => decodeCheckpoint(encodeSafetensors(tensors, metadata), 'a.safetensors'), /a\.safetensors: a exact-gn-checkpoint\/2 file must carry data_sha256 and header_sha256, but neither is there/);
+  const legacy = decodeCheckpoint(encodeSafetensors(tensors, { ...metadata, format: 'exact-gn-checkpoint/1' }));
+  assert.deepEqual(legacy.model.config, model.config);
+  legacy.model.dispose();
+  assert.throws(() => decodeCheckpoint(encodeSafetensors(tensors, { ...metadata, format: 'exact-gn-checkpoint/9' }, { checksum: true }), 'b.safetensors'), /b\.safetensors: unknown checkpoint format "exact-gn-checkpoint\/9"/);
+  const noFormat: Record<string, string> = { ...metadata };
+  delete noFormat.format;
+  assert.throws(() => decodeCheckpoint(encodeSafetensors(tensors, noFormat, { checksum: true })), /unknown checkpoint format undefined/);
+  // Optimizer state rides along and is checked for finiteness like the model.
+  const nanState = new Map([['optim.adam.v.blocks.0.f.W', { data: Float32Array.from([0, NaN, 0, 0, 0, 0]), shape: [2, 3] }]]);
+  assert.throws(() => decodeCheckpoint(encodeCheckpoint(model, nanState), 'c.safetensors'), /c\.safetensors: tensor optim\.adam\.v\.blocks\.0\.f\.W holds a non-finite value \(NaN\) at index 1/);
+  model.dispose();
+});
+
+test('sizes in the config are checked against MODEL_LIMITS before anything is allocated (a tiny file claiming 10^7 blocks is refused at once)', () => {
+  const model = RevMLP.init({ inputDim: 4, hidden: 3, blocks: 1, classes: 2 });
+  const { tensors, metadata } = decodeSafetensors(encodeCheckpoint(model));
+  model.dispose();
+  const cfg = JSON.parse(metadata.config!) as Record<string, unknown>;
+  for (const [over, why] of [
+    [{ blocks: 1e7 }, /config\.blocks: must be at most 1024/],
+    [{ blocks: 1e8 }, /config\.blocks: must be at most 1024/],
+    [{ hidden: 1e9 }, /config\.hidden: must be at most 1048576/],
+    [{ inputDim: 2 ** 30 }, /config\.inputDim: must be at most 1048576/],
+    [{ inputDim: 600_000, hidden: 600_000 }, /config\.hidden: gives weight matrices of d\/2 x h = 300000 x 600000 = 180000000000 values, above the limit of 268435456/],
+    [{ blocks: 1000, inputDim: 20_000, hidden: 20_000 }, /config\.blocks: 1000 blocks .* above the limit of 2147483648/],
+    [{ classes: 1e6 }, /config\.classes: must be at most 65536/],
+    [{ initStd: 1e300 }, /config\.initStd: must be at most 1/],
+    [{ seed: 2 ** 32 }, /config\.seed: must be in \[0, 2\^32\)/],
+    [{ seed: -1 }, /config\.seed: must be in \[0, 2\^32\)/],
+  ] as const) {
+    const t0 = performance.now();
+    assert.throws(() => decodeCheckpoint(encodeSafetensors(tensors, { ...metadata, config: JSON.stringify({ ...cfg, ...over }) }, { checksum: true }), 'big.safetensors'),
+      (e: unknown) => e instanceof CheckpointError && /^big\.safetensors: invalid model config in __metadata__: /.test((e as Error).message) && why.test((e as Error).message), JSON.stringify(over));
+    assert.ok(performance.now() - t0 < 1000, `${JSON.stringify(over)} took ${performance.now() - t0} ms`);
+  }
+});
+
+test('saveCheckpoint into a missing folder is a FileError naming the path; verifyCheckpoint checks a file without building the model', () => {
+  const model = RevMLP.init({ inputDim: 4, hidden: 3, blocks: 1, classes: 2 });
+  const missing = join(dir, 'no-such-folder', 'm.safetensors');
+  assert.throws(() => saveCheckpoint(missing, model), (e: unknown) => e instanceof FileError && e.path === missing && /the folder .*no-such-folder does not exist; create it/.test((e as Error).message));
+  const path = join(dir, 'verify.safetensors');
+  saveCheckpoint(path, model);
+  model.dispose();
+  const before = tf.memory().numTensors;
+  assert.deepEqual(verifyCheckpoint(path), model.config);
+  assert.equal(tf.memory().numTensors, before, 'no tensors built');
+  const bytes = readFileSync(path);
+  bytes[20]! ^= 4;
+  writeFileSync(path, bytes);
+  assert.throws(() => verifyCheckpoint(path), (e: unknown) => e instanceof CheckpointError && (e as Error).message.startsWith(path));
 });

@@ -15,12 +15,14 @@ const CASES: [name: string, what: string][] = [
   ['tar', 'tar reader of the CIFAR-10 download: random, mutated and checksum-valid hostile headers -> DataError, never a hang'],
   ['safetensors', 'safetensors decoder under the hang watchdog -> CheckpointError naming the file'],
   ['config', 'validateConfig: random values and edited valid configs -> ConfigError naming the field, or an idempotent config'],
-  ['args', 'CLI argument parser: random argv -> ConfigError naming the flag'],
+  ['args', 'CLI argument parser: random argv -> ConfigError naming the flag (or the unexpected argument)'],
+  ['checkpointConfig', 'the config in checkpoint metadata (>= 10,000 inputs, sealed with valid digests) -> CheckpointError naming the file, or the validated model; each input bounded'],
 ];
 
 for (const [name, what] of CASES) {
-  test(`fuzz ${name}: ${what}`, { timeout: DEADLINE_MS + 30_000 }, async () => {
+  test(`fuzz ${name}: ${what}`, { timeout: DEADLINE_MS + 30_000 }, async (t) => {
     const r = await runWithWatchdog(WORKER, { name }, DEADLINE_MS);
     assert.ok(r.ok, r.ok ? '' : r.error);
+    if (r.report) t.diagnostic(`${name}: ${JSON.stringify(r.report)}`);
   });
 }
