@@ -28,7 +28,7 @@ if (problems.length === 0) {
   const data = JSON.parse(readFileSync(json, 'utf8')) as FindingsJson;
   // Sections: from each <h2> to the end of its <section>.
   const sections = new Map<string, string>();
-  for (const m of html.matchAll(/<section>\n<h2>(.*?)<\/h2>([\s\S]*?)<\/section>/g)) sections.set(m[1]!, m[2]!);
+  for (const m of html.matchAll(/<section>\n<h2[^>]*>(.*?)<\/h2>([\s\S]*?)<\/section>/g)) sections.set(m[1]!, m[2]!);
   for (const s of data.skipped ?? []) problems.push(`${s.figure} was skipped: ${s.reason}${s.fix ? ` (provide it with: ${s.fix})` : ''}`);
   for (const spec of ALL_FIGURES) {
     const body = sections.get(escapeHtml(spec.title));

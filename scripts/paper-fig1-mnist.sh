@@ -14,4 +14,4 @@ for seed in "${seeds[@]}"; do
     node bin/exact-gn.js run --preset "fullbatch-mnist-$opt" --profile paper --seed "$seed"
   done
 done
-npx tsx scripts/export-results.ts --preset-prefix fullbatch-mnist- --profile paper --seeds "$(IFS=,; echo "${seeds[*]}")" --out results/fig1-mnist-paper.csv
+npx tsx scripts/export-results.ts --figure fig1 --profile paper --seeds "$(IFS=,; echo "${seeds[*]}")" --dataset MNIST --out results/fig1-mnist-paper.csv

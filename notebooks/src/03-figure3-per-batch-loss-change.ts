@@ -1,70 +1,124 @@
 // %% [markdown]
-// # Figure 3 · Per-batch loss change: GN overfits each batch
+// # Figure 3 · Per-batch loss change: does each GN step overfit its batch?
 //
-// **Setting.** The same runs as Figure 2 (they are loaded from the cache if notebook 02 ran). For every step we record
-// the loss of the batch *before* and *right after* its own update: $100\,(L_B(\text{after}) - L_B(\text{before}))/L_B(\text{before})$.
+// **The paper's claim** (docs/paper.md, "Claim in one paragraph" and "Figures to reproduce", 3):
 //
-// **What to look for.** GN's per-batch change stays strongly negative (each step fits its own batch) even late in
-// training, when the overall losses of Figure 2 have flattened: the step overfits the batch instead of learning
-// features that transfer.
+// > each step overfits its own batch (huge per-batch loss drop) without learning features that transfer.
+// >
+// > Per-batch loss change over training: GN cuts each batch's loss far more, even after the overall losses saturate.
 //
-// This notebook runs the figure's experiments through the runner (cached and resumable: re-running a cell costs
-// nothing once a run is complete), draws the panels, and ends with conclusions **computed from the results**.
-// Switches: `EXACT_GN_PROFILE=quick|paper` (quick by default: sized for a CPU) and `EXACT_GN_RULE=block|half-coupling`
-// (the corrected GN rule, or the paper-era one).
+// The measurement, for every step: $100\,(L_B(\text{after}) - L_B(\text{before})) / L_B(\text{before})$ on the *same*
+// batch $B$, right after its own update.
+//
+// **What would show it.** Over the last third of training (where Figure 2 judges saturation), GN's mean per-batch
+// change is more negative than Adam's and SGD's; and in those epochs GN's cut of its own batch per step is larger than
+// its epoch training loss improves per epoch (each step fits its batch far more than training moves as a whole).
+// **What would not:** a rival cutting its batches as much, or GN's per-batch cut no larger than its overall progress.
 
 // %%
-import { useBackend, figureOptions, findingTable, runFigure, fig3, show, showTable } from "exact-gn";
+import {
+  useBackend, tf, figureOptions, fig3, validateConfig, loadDataset, miniBatches, gatherBatch, RevMLP, createOptimizer,
+  crossEntropyHost, runExperiment, tidyRows, runLabels, tableFrame, where, lastThird, batchChange, drawFig3, fig3Findings,
+  findingTable, show, showTable, type TidyRow, type RunResult,
+} from "exact-gn";
 
 const backend = await useBackend();
-const RULE = (process.env.EXACT_GN_RULE ?? "block") as "block" | "half-coupling";
-const options = figureOptions({ rule: RULE });
+// Change a setting here and rerun: profile "quick" | "paper", seeds, rule "block" | "half-coupling".
+const options = figureOptions({ rule: (process.env.EXACT_GN_RULE ?? "block") as "block" | "half-coupling" });
 console.log(`backend: ${backend.summary} | profile: ${options.profile} | seeds: ${options.seeds.join(", ")} | GN rule: ${options.rule}`);
-console.log(fig3.title);
-console.log(`claim: ${fig3.claim}`);
 
 // %% [markdown]
-// ## Settings: the paper and this run
-//
-// Every value in the right-hand column is read from the run configs, not restated.
+// ## Settings: the paper and this run (the runs are Figure 2's)
 
 // %%
 showTable(fig3.settings(options));
 
 // %% [markdown]
-// ## Run the experiments
+// ## One batch, one GN step and one Adam step from the same weights
 //
-// Each line names a run, whether it was trained or loaded from the cache, and where its results live.
+// Take the first batch of epoch 1 of the MNIST runs, build the initial model, and for each optimizer (with the
+// figure's own learning rate): measure the batch's loss, take one step, measure the *same* batch again.
 
 // %%
-const runs = await runFigure(fig3, options);
-const analysis = fig3.analyze ? await fig3.analyze(runs) : [];
+const mnistRefs = fig3.runs(options).filter((r) => r.dataset === "MNIST" && r.seed === options.seeds[0]);
+const base = validateConfig(mnistRefs[0].config);
+const { train } = loadDataset(base.dataset.name, { limitTrain: base.dataset.limitTrain });
+const idx = miniBatches(train, base.batch.mode === "mini" ? base.batch.size : train.n, 0, base.seed)[0];
+const batch = gatherBatch(train, idx);
+const x = tf.tensor2d(batch.x, [batch.n, batch.d]);
+const loss = (net: RevMLP) => {
+  const logits = net.logits(x);
+  const v = crossEntropyHost(logits.dataSync(), batch.y, batch.n, 10);
+  logits.dispose();
+  return v;
+};
+const oneStep = mnistRefs.map((ref) => {
+  const config = validateConfig(ref.config);
+  const net = RevMLP.init(config.model);            // the same initial weights for every optimizer (same seed)
+  const opt = createOptimizer(config.optimizer);
+  const before = loss(net);
+  opt.step(net, x, batch.y);
+  const after = loss(net);
+  opt.dispose();
+  net.dispose();
+  return { optimizer: ref.optimizer, lr: config.optimizer.lr, "L_B before": before, "L_B after": after, "change (%)": (100 * (after - before)) / before };
+});
+showTable(oneStep);
+x.dispose();
 
 // %% [markdown]
-// ## The figure
+// At initialization every optimizer starts from the same loss ($\approx \ln 10$); the first GN step already takes a
+// large bite out of its batch. The figure asks whether that stays true late in training, after the overall losses
+// flatten.
 //
-// Interactive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line).
+// ## Every run of the figure, through the runner (cached: they are Figure 2's runs)
 
-// %% tags=["figure"]
-for (const f of fig3.draw(runs, analysis)) {
-  console.log(`${f.name}: ${f.caption}`);
-  show(f.figure, { name: f.name });
+// %%
+const refs = fig3.runs(options);
+const results: RunResult[] = [];
+const table: TidyRow[] = [];
+for (const ref of refs) {
+  const result = await runExperiment(ref.config, { progress: false });
+  results.push(result);
+  table.push(...tidyRows(runLabels(ref, result), result.rows));
+  console.log(`${ref.id}: ${result.cached ? "cached" : "trained"} (${result.status})`);
 }
 
 // %% [markdown]
-// ## Deviations from the paper
+// The per-batch changes of the last epoch, from the DataFrame view (mean per curve):
 
 // %%
-for (const d of fig3.deviations(options, runs)) console.log(`- ${d}`);
+const df = await tableFrame(table);
+const lastEpoch = Math.max(...table.map((r) => r.epoch));
+const last = df.query(df["metric"].eq("batch_loss_change_pct").and(df["epoch"].eq(lastEpoch)));
+showTable(last.groupby(["dataset", "curve"]).col(["value"]).mean());
 
 // %% [markdown]
-// ## What we see
+// ## The figure, drawn from the table
+
+// %% tags=["figure"]
+const drawn = drawFig3(table, `${options.profile} profile, GN rule ${options.rule}. Same runs as Figure 2.`, ["gn", "gn (half-coupling)", "adam", "sgd"]);
+console.log(drawn.caption);
+show(drawn.figure, { name: drawn.name });
+
+// %% [markdown]
+// ## The findings
 //
-// Each row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it.
+// `batchChange(table, curve, from, to)` is the per-seed mean change over the steps of epochs from..to, the number
+// the first finding compares.
 
 // %%
-const findings = fig3.findings(runs, analysis);
-showTable(findingTable(findings));
-const checked = findings.filter((f) => f.holds !== undefined);
-console.log(`${checked.filter((f) => f.holds).length} of ${checked.length} checked claims hold in this run (profile ${options.profile}, rule ${options.rule}).`);
-for (const f of checked.filter((f) => !f.holds)) console.log(`not shown here: ${f.claim} (${f.label})`);
+const w = lastThird(where(table, { dataset: "MNIST" }));
+for (const curve of ["gn", "gn (half-coupling)", "adam", "sgd"].filter((c) => table.some((r) => r.curve === c))) {
+  console.log(`MNIST ${curve}: mean per-batch change over epochs ${w.from}-${w.to} = ${batchChange(where(table, { dataset: "MNIST" }), curve, w.from, w.to).map((v) => v.toFixed(2)).join(", ")} %`);
+}
+showTable(findingTable(fig3Findings(table)));
+
+// %% [markdown]
+// ## Deviations from the paper
+//
+// The per-batch change depends on the batch size: a step of SGD on a small batch fits that batch more than one on
+// 1024 images, so the quick profile's batches (128) favour SGD against the paper's setting.
+
+// %%
+for (const d of fig3.deviations(options, { refs: refs, results: results })) console.log(`- ${d}`);

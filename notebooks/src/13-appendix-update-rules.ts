@@ -74,6 +74,6 @@ for (const d of appendixUpdateRules.deviations(options, runsRules)) console.log(
 // %%
 const findingsRules = appendixUpdateRules.findings(runsRules, analysisRules);
 showTable(findingTable(findingsRules));
-const checkedRules = findingsRules.filter((f) => f.holds !== undefined);
-console.log(`${checkedRules.filter((f) => f.holds).length} of ${checkedRules.length} checked claims hold in this run (profile ${options.profile}, rule ${options.rule}).`);
-for (const f of checkedRules.filter((f) => !f.holds)) console.log(`not shown here: ${f.claim} (${f.label})`);
+const checkedRules = findingsRules.filter((f) => f.verdict !== undefined);
+console.log(`${checkedRules.filter((f) => f.verdict === "shown").length} of ${checkedRules.length} checked claims shown in this run (profile ${options.profile}, rule ${options.rule}); these appendix verdicts compare seed means without their spread.`);
+for (const f of checkedRules.filter((f) => f.verdict !== "shown")) console.log(`${f.verdict}: ${f.claim} (${f.label})`);

@@ -59,13 +59,14 @@ async function reproduceCommand(argv: readonly string[]): Promise<string> {
     throw new ExactGnError('E_RUN_MISSING', `report written to ${res.index} without ${res.missing.map((m) => `${m.figure} (${m.keys.length} runs missing)`).join(', ')}: ` +
       `--no-train trains nothing; train ${how}, then build the report again${alsoSkipped}`);
   }
-  const shown = res.findings.flatMap((f) => f.findings).filter((f) => f.holds !== undefined);
+  const judged = res.findings.flatMap((f) => f.findings).filter((f) => f.verdict !== undefined);
+  const n = (v: string) => judged.filter((f) => f.verdict === v).length;
   if (res.skipped.length > 0) {
     // The report is written, every other figure in it; exit 1 so scripts and CI notice.
-    throw new DataError(`report written to ${res.index}, but ${res.skipped.length} of ${res.findings.length + res.skipped.length} figures could not run: ` +
+    throw new DataError(`report written to ${res.index}, but ${res.skipped.length} of ${new Set(res.findings.map((f) => f.figure)).size + res.skipped.length} figures could not run: ` +
       res.skipped.map((s) => `${s.figure} (${s.fix === null ? s.reason : `needs: ${s.fix}`})`).join('; '));
   }
-  return `report: ${res.index} (${res.seconds.toFixed(0)} s; paper's claims shown in ${shown.filter((f) => f.holds).length} of ${shown.length} checked findings)`;
+  return `report: ${res.index} (${res.seconds.toFixed(0)} s; ${judged.length} judged findings: ${n('shown')} shown, ${n('not shown')} not shown, ${n('inconclusive')} inconclusive)`;
 }
 
 async function dataCommand(argv: readonly string[]): Promise<string> {

@@ -55,3 +55,4 @@ export {
   type PresetOptions,
   type DeepPartial,
 } from './presets.js';
+export { PAPER, paperLrText, paperModelText, type PaperData, type PaperMode } from './paper.js';

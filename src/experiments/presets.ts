@@ -1,5 +1,5 @@
 /**
- * Named presets for every training run of the paper (PAPER.md "Training protocol"), each in two
+ * Named presets for every training run of the paper (docs/paper.md "Training protocol"; the numbers come from ./paper.ts), each in two
  * profiles: `paper` (h = 8000, 100 epochs, full data, batch 1024) and `quick` (the same code path
  * scaled down so a 2-core CPU runs it in about a minute: smaller h and batch, a data subset,
  * fewer epochs). Names read `<fullbatch|minibatch>-<mnist|cifar10>[-nobottleneck]-<optimizer>`,
@@ -12,6 +12,7 @@ import { cifar10Dir, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES } from '../data/cifa
 import type { OptimizerName, PaperOptimizerName } from '../optim/optimizers.js';
 import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
 import type { ExperimentConfig } from './config.js';
+import { PAPER } from './paper.js';
 
 export type Profile = 'paper' | 'quick';
 export const PROFILES: readonly Profile[] = ['paper', 'quick'];
@@ -46,14 +47,11 @@ interface PresetDef {
   then?: OptimizerName;
 }
 
-/** Learning rates of PAPER.md (GN / Adam / SGD) per batch mode and dataset. */
-export const PAPER_LR: Readonly<Record<Mode, Record<DataName, Record<PaperOptimizerName, number>>>> = {
-  full: { mnist: { gn: 0.5, adam: 1e-4, sgd: 0.1 }, cifar10: { gn: 0.5, adam: 1e-5, sgd: 0.01 } },
-  mini: { mnist: { gn: 0.1, adam: 1e-4, sgd: 0.1 }, cifar10: { gn: 0.1, adam: 1e-4, sgd: 0.01 } },
-};
+/** Learning rates of the paper (GN / Adam / SGD) per batch mode and dataset (from PAPER in ./paper.ts). */
+export const PAPER_LR: Readonly<Record<Mode, Readonly<Record<DataName, Readonly<Record<PaperOptimizerName, number>>>>>> = PAPER.lr;
 
 /** Blocks per dataset (paper: MNIST 2, CIFAR-10 6). */
-const BLOCKS: Record<DataName, number> = { mnist: 2, cifar10: 6 };
+const BLOCKS = PAPER.blocks;
 
 /**
  * Scaled-down settings of the `quick` profile, sized so that every notebook runs in CI (2 cores,
@@ -172,13 +170,13 @@ export function preset(name: string, options: PresetOptions = {}): ExperimentCon
   const seed = options.seed ?? 42;
   const paper = profile === 'paper';
   const quick = QUICK[def.data];
-  const epochs = options.epochs ?? (paper ? 100 : quick.epochs[def.mode]);
-  const n = paper ? 1024 : quick.batch;
+  const epochs = options.epochs ?? (paper ? PAPER.epochs : quick.epochs[def.mode]);
+  const n = paper ? (def.mode === 'full' ? PAPER.fullBatchN : PAPER.batchSize) : quick.batch;
   const cfg: ExperimentConfig = {
     label: `${name} (${profile}${rule !== 'block' && (def.optimizer === 'gn' || def.optimizer === 'damped-gn' || def.then === 'gn') ? `, rule ${rule}` : ''})`,
     profile,
     dataset: { name: def.data, augment: def.data === 'cifar10' && def.mode === 'mini' },
-    model: { hidden: def.bottleneck ? (paper ? 8000 : quick.hidden) : null, blocks: BLOCKS[def.data] },
+    model: { hidden: def.bottleneck ? (paper ? PAPER.hidden : quick.hidden) : null, blocks: BLOCKS[def.data] },
     optimizer: optimizerFor(def.optimizer, presetLr(def.mode, def.data, def.optimizer), rule),
     epochs,
     batch: def.mode === 'full' ? { mode: 'full', n } : { mode: 'mini', size: n },

@@ -7,11 +7,14 @@ import { join } from 'node:path';
 import type { Figure } from '../plots/types.js';
 import type { ResultRow } from '../plots/rows.js';
 import { ConfigError, ExactGnError, show } from '../util/errors.js';
-import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
+import { DEFAULT_GN, UPDATE_RULES, type UpdateRule } from '../gn/step.js';
+import { PAPER } from '../experiments/paper.js';
 import { runExperiment, RunMissingError, type RunResult } from '../experiments/runner.js';
 import { PROFILES, presetOrFallback, type PresetOptions, type Profile } from '../experiments/presets.js';
 import type { ExperimentConfig } from '../experiments/config.js';
 import type { EventRow } from '../experiments/events.js';
+import { runLabels, tidyRows, type ResultsTable, type TidyRow } from './table.js';
+import type { Verdict } from './verdict.js';
 
 /** How a figure is reproduced. */
 export interface FigureOptions {
@@ -58,7 +61,7 @@ export function figureOptions(input: Partial<FigureOptions> = {}): FigureOptions
   if (!PROFILES.includes(profile)) throw new ConfigError('profile', `unknown profile ${show(profile)}; use one of ${PROFILES.join(', ')}`);
   const rule = input.rule ?? 'block';
   if (!UPDATE_RULES.includes(rule)) throw new ConfigError('rule', `unknown rule ${show(rule)}; use one of ${UPDATE_RULES.join(', ')}`);
-  const seeds = input.seeds ?? (profile === 'paper' ? [42, 43, 44] : [42]);
+  const seeds = input.seeds ?? (profile === 'paper' ? [...PAPER.seeds] : [PAPER.seeds[0]!]);
   if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((s) => Number.isInteger(s))) {
     throw new ConfigError('seeds', `must be a non-empty list of integers, got ${show(seeds)}`);
   }
@@ -89,28 +92,45 @@ export interface FigureRuns {
   results: RunResult[];
   /** Every event row of every run, labelled with its RunRef's optimizer, dataset, seed and tags. */
   rows: LabeledRow[];
+  /** The same rows as the tidy results table (one number per row; see ./table.ts). */
+  table: TidyRow[];
 }
 
 export type LabeledRow = EventRow & { optimizer_label: string; dataset: string; seed: number; run: string } & Record<string, unknown>;
 
-/** A conclusion computed from the results (never hard-coded). */
+/** A conclusion computed from the results table (never hard-coded). */
 export interface Finding {
-  /** What is measured, e.g. 'final train loss, MNIST'. */
+  /** What is measured, e.g. 'steps until the training loss is 10x below its initial value, MNIST'. */
   label: string;
-  /** Values per curve (optimizer label -> value). */
+  /** Values per curve (curve label -> value, e.g. '12 ± 1 (3 seeds)'). */
   values: Record<string, number | string>;
-  /** The paper's qualitative claim for this measurement, and whether this run shows it. */
+  /** The paper's claim for this measurement, in words. */
   claim?: string;
-  holds?: boolean;
+  /** The claim made precise enough to fail: what is compared, and when it counts as shown. */
+  test?: string;
+  /** shown / not shown / inconclusive; absent for a plain measurement. */
+  verdict?: Verdict;
+  /** The numbers behind the verdict (and, when inconclusive, why: seed spread, too short, no data). */
+  why?: string;
 }
 
-/** Findings as table rows: the measurement, one column per curve, the paper's claim and whether it holds. */
+/**
+ * A verdict from a yes/no comparison of seed means, with no seed spread (the appendix figures that
+ * still judge FigureRuns; issue 17 moves them onto the results table and three values).
+ */
+export function twoValued(holds: boolean): Verdict {
+  return holds ? 'shown' : 'not shown';
+}
+
+/** Findings as table rows: the measurement, one column per curve, the claim, the test, the verdict and why. */
 export function findingTable(findings: readonly Finding[]): Record<string, string | number>[] {
   return findings.map((f) => ({
     measurement: f.label,
     ...f.values,
     'paper\'s claim': f.claim ?? '',
-    'shown here?': f.holds === undefined ? '' : f.holds ? 'yes' : 'no',
+    test: f.test ?? '',
+    verdict: f.verdict ?? '',
+    why: f.why ?? '',
   }));
 }
 
@@ -121,23 +141,53 @@ export interface DrawnFigure {
   caption: string;
 }
 
+/**
+ * A figure as data: which runs (a function of the options: profile, seeds, rule), and pure
+ * functions of the results table: how to draw it and what to conclude. Live runs and a committed
+ * results/*.csv give the same table, so both are drawn and judged by the same functions.
+ */
 export interface FigureSpec {
-  /** 'fig1', ..., 'appendix-...'. */
+  /** 'fig1', ..., 'fig5'. */
   id: string;
   title: string;
-  /** The claim the figure tests (markdown-free sentence). */
+  /** The paper's claim the figure tests (markdown-free sentence). */
   claim: string;
   /** The runs, for these options. */
   runs(options: FigureOptions): RunRef[];
-  /** Analyses beyond the training rows (e.g. NTK/CKA over checkpoints); optional. */
+  /** Rows beyond the training rows (e.g. NTK/CKA over checkpoints), appended to the table; optional. */
+  analyze?(runs: RunsOf & Pick<FigureRuns, 'options'>): Promise<TidyRow[]>;
+  /** The figure from the table (no I/O). */
+  draw(table: ResultsTable, options: FigureOptions): DrawnFigure[];
+  /** The findings from the table: pure, no I/O, no drawing. */
+  findings(table: ResultsTable): Finding[];
+  /** Settings of this reproduction next to the paper's. */
+  settings(options: FigureOptions): SettingRow[];
+  /** Every deviation from the paper in these options (and, given the runs, failed runs and fallbacks). */
+  deviations(options: FigureOptions, runs?: RunsOf): string[];
+}
+
+/** What deviations need to know of finished runs: which they are and how they ended. */
+export type RunsOf = Pick<FigureRuns, 'refs' | 'results'>;
+
+/**
+ * An appendix figure that still draws and judges from the runs (FigureRuns) rather than from the
+ * table alone; `from: 'runs'` tells them apart.
+ */
+export interface RunsFigureSpec {
+  from: 'runs';
+  id: string;
+  title: string;
+  claim: string;
+  runs(options: FigureOptions): RunRef[];
   analyze?(runs: FigureRuns): Promise<ResultRow[]>;
   draw(runs: FigureRuns, analysis: ResultRow[]): DrawnFigure[];
   findings(runs: FigureRuns, analysis: ResultRow[]): Finding[];
-  /** Settings of this reproduction next to the paper's. */
   settings(options: FigureOptions): SettingRow[];
-  /** Every deviation from the paper in these options. */
   deviations(options: FigureOptions, runs?: FigureRuns): string[];
 }
+
+/** Any figure the report knows. */
+export type AnyFigureSpec = FigureSpec | RunsFigureSpec;
 
 /** A type alias (not an interface) so rows pass as plain records to showTable. */
 export type SettingRow = {
@@ -171,7 +221,7 @@ export function gnLabel(rule: UpdateRule): string {
  * @example
  * const runs = await runFigure(FIGURES.fig1, { profile: 'quick' });
  */
-export async function runFigure(spec: FigureSpec, input: Partial<FigureOptions> = {}): Promise<FigureRuns> {
+export async function runFigure(spec: AnyFigureSpec, input: Partial<FigureOptions> = {}): Promise<FigureRuns> {
   const options = figureOptions(input);
   const refs = spec.runs(options);
   const ids = new Set<string>();
@@ -181,6 +231,7 @@ export async function runFigure(spec: FigureSpec, input: Partial<FigureOptions> 
   }
   const results: RunResult[] = [];
   const rows: LabeledRow[] = [];
+  const table: TidyRow[] = [];
   const missing: RunMissingError[] = [];
   for (const [i, ref] of refs.entries()) {
     const t0 = Date.now();
@@ -201,21 +252,26 @@ export async function runFigure(spec: FigureSpec, input: Partial<FigureOptions> 
     for (const row of res.rows) {
       rows.push({ ...row, ...(ref.tags ?? {}), optimizer_label: ref.optimizer, dataset: ref.dataset, seed: ref.seed, run: ref.id } as LabeledRow);
     }
+    table.push(...tidyRows(runLabels(ref, res), res.rows));
   }
   if (missing.length > 0) throw new FigureRunsMissingError(spec.id, refs.length, missing);
-  return { options, refs, results, rows };
+  return { options, refs, results, rows, table };
 }
 
-/** Runs a figure end to end: runs, analysis, drawings, findings. */
-export async function reproduceFigure(spec: FigureSpec, input: Partial<FigureOptions> = {}): Promise<{
+/** Runs a figure end to end: runs, analysis, the table, drawings, findings. */
+export async function reproduceFigure(spec: AnyFigureSpec, input: Partial<FigureOptions> = {}): Promise<{
   runs: FigureRuns;
-  analysis: ResultRow[];
+  table: TidyRow[];
   figures: DrawnFigure[];
   findings: Finding[];
 }> {
   const runs = await runFigure(spec, input);
-  const analysis = spec.analyze ? await spec.analyze(runs) : [];
-  return { runs, analysis, figures: spec.draw(runs, analysis), findings: spec.findings(runs, analysis) };
+  if ('from' in spec) {
+    const analysis = spec.analyze ? await spec.analyze(runs) : [];
+    return { runs, table: runs.table, figures: spec.draw(runs, analysis), findings: spec.findings(runs, analysis) };
+  }
+  const table = spec.analyze ? [...runs.table, ...(await spec.analyze(runs))] : runs.table;
+  return { runs, table, figures: spec.draw(table, runs.options), findings: spec.findings(table) };
 }
 
 // ---- small NaN-safe helpers on labelled rows -------------------------------------------------
@@ -262,14 +318,17 @@ export function datasetsOf(runs: FigureRuns): string[] {
 export function commonSettings(options: FigureOptions): SettingRow[] {
   return [
     { setting: 'profile', paper: 'paper', this_run: options.profile },
-    { setting: 'seeds', paper: '42, 43, 44 (mean ± std)', this_run: options.seeds.join(', ') },
+    { setting: 'seeds', paper: `${PAPER.seeds.join(', ')} (mean ± std)`, this_run: options.seeds.join(', ') },
     { setting: 'GN update rule', paper: 'half-coupling (most likely, paper-era code)', this_run: options.rule },
-    { setting: 'GN pseudo-inverse', paper: 'truncated SVD, rtol 1e-2, atol 1e-5', this_run: 'truncated via the n x n Gram matrix, rtol 1e-2, atol 1e-5 (same result)' },
+    {
+      setting: 'GN pseudo-inverse', paper: `truncated SVD, rtol ${PAPER.pinv.rtol.toExponential()}, atol ${PAPER.pinv.atol.toExponential()}`,
+      this_run: `${DEFAULT_GN.pinv} via the n x n Gram matrix, rtol ${DEFAULT_GN.rtol.toExponential()}, atol ${DEFAULT_GN.atol.toExponential()}${DEFAULT_GN.rtol === PAPER.pinv.rtol && DEFAULT_GN.atol === PAPER.pinv.atol ? ' (same result)' : ''}`,
+    },
   ];
 }
 
 /** Deviations every quick-profile figure shares, plus fallbacks and failed runs (never shown silently). */
-export function commonDeviations(options: FigureOptions, runs?: FigureRuns): string[] {
+export function commonDeviations(options: FigureOptions, runs?: RunsOf): string[] {
   const out: string[] = [];
   if (options.profile === 'quick') {
     out.push('quick profile: smaller bottleneck h, a subset of the training and test data, smaller batches and fewer epochs than the paper, so it runs on a CPU in minutes (same code path as the paper profile)');

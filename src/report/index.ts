@@ -5,4 +5,7 @@ export * from './catalog.js';
 export * from './verify.js';
 export * from './reproduce.js';
 export * from './results-csv.js';
+export * from './table.js';
+export * from './verdict.js';
+export * from './measures.js';
 export * from './plan.js';

@@ -131,7 +131,7 @@ test('a failed run is never shown silently: it is named in the figure deviations
   const ref = (id: string, res: RunResult): FigureRuns['refs'][number] =>
     ({ id, optimizer: res.config.optimizer.name, dataset: 'MNIST', seed: res.config.seed, config: res.config, fellBack: false }) as FigureRuns['refs'][number];
   const options = figureOptions({ profile: 'quick' });
-  const runs: FigureRuns = { options, refs: [ref('MNIST/sgd/7', failed), ref('MNIST/gn/7', complete)], results: [failed, complete], rows: [] };
+  const runs: FigureRuns = { options, refs: [ref('MNIST/sgd/7', failed), ref('MNIST/gn/7', complete)], results: [failed, complete], rows: [], table: [] };
   const deviations = commonDeviations(options, runs);
   const lines = deviations.filter((d) => /FAILED/.test(d));
   assert.equal(lines.length, 1, deviations.join('\n'));

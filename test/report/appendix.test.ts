@@ -15,7 +15,7 @@ import {
   ALL_FIGURES, APPENDIX_FIGURES, APPENDIX_QUICK_CAP, GN_LRS, LONGER_FACTOR, appendixEpochs, longerEpochs, GN_WEIGHT_DECAYS, INIT_STDS, MAIN_FIGURES, PAPER_LONGER_EPOCHS, PINV_LEVELS, fig2, fig4, figureById, figureOptions,
   appendixCkaBlocks, appendixGnLr, appendixInitStd, appendixLongerTraining, appendixPinv, appendixSwitching, appendixTestAccuracy, appendixUpdateRules,
   appendixWeightDecay, appendixWeights, withVerticalMarker, wrappedFigure,
-  type FigureOptions, type FigureRuns, type FigureSpec, type LabeledRow, type RunRef,
+  type AnyFigureSpec, type FigureOptions, type FigureRuns, type Finding, type RunsFigureSpec, type LabeledRow, type RunRef, type TidyRow, tidyRows, runLabels,
 } from '../../src/report/index.js';
 import { capOverrides, sci, sweepLabel } from '../../src/report/figures/appendix-shared.js';
 import { deepMerge, preset } from '../../src/experiments/presets.js';
@@ -84,7 +84,7 @@ test('quick appendix runs stay under the appendix cap; the checkpoint analyses r
   assert.equal(plain.length, 2);
   for (const c of plain) assert.equal(fig2Keys.has(runKey(c)), fits);
   for (const o of [QUICK, PAPER]) {
-    const keys = (spec: FigureSpec) => resolved(spec.runs(o)).map((c) => runKey(c));
+    const keys = (spec: AnyFigureSpec) => resolved(spec.runs(o)).map((c) => runKey(c));
     for (const spec of [appendixWeights, appendixCkaBlocks, appendixTestAccuracy]) assert.deepEqual(keys(spec), keys(fig2), spec.id);
   }
   // The two update-rule runs are Figure 4's GN runs (both rules) whenever no cap applies (always in the paper profile).
@@ -112,7 +112,7 @@ test('the cap cuts an oversized config to the cap and leaves one that fits alone
 
 test('runs that must be shared have one run key; variants do not', () => {
   for (const o of [QUICK, PAPER]) {
-    const key = (spec: FigureSpec, pick: (c: ResolvedConfig, r: RunRef) => boolean) => {
+    const key = (spec: AnyFigureSpec, pick: (c: ResolvedConfig, r: RunRef) => boolean) => {
       const refs = spec.runs(o);
       return [...new Set(refs.filter((r) => pick(validateConfig(r.config), r)).map((r) => runKey(validateConfig(r.config))))];
     };
@@ -182,10 +182,11 @@ test('longer training, switching and update-rule runs have the intended epochs, 
 /** A curve per run: test loss/acc per epoch, and per-step training loss and batch change. */
 type Curve = (ref: RunRef, epoch: number) => { test_loss: number; test_acc: number; train_loss: number; change: number };
 
-function synth(spec: FigureSpec, o: FigureOptions, curve: Curve): FigureRuns {
+function synth(spec: AnyFigureSpec, o: FigureOptions, curve: Curve): FigureRuns {
   const refs = spec.runs(o);
   const results: RunResult[] = [];
   const rows: LabeledRow[] = [];
+  const table: TidyRow[] = [];
   refs.forEach((ref, i) => {
     const config = validateConfig(ref.config);
     const own: EventRow[] = [];
@@ -203,8 +204,9 @@ function synth(spec: FigureSpec, o: FigureOptions, curve: Curve): FigureRuns {
     }
     results.push({ key: `k${i}`, dir: `/nowhere/${i}`, status: 'complete', rows: own, cached: true, config });
     for (const r of own) rows.push({ ...r, ...(ref.tags ?? {}), optimizer_label: ref.optimizer, dataset: ref.dataset, seed: ref.seed, run: ref.id } as LabeledRow);
+    table.push(...tidyRows(runLabels(ref, { config }), own));
   });
-  return { options: o, refs, results, rows };
+  return { options: o, refs, results, rows, table };
 }
 
 /** GN saturates at `gnFloor`; everything else decays towards `floor` (lower when `adamWins`). */
@@ -218,8 +220,8 @@ function saturating(adamWins: boolean): Curve {
   };
 }
 
-function checkDrawn(spec: FigureSpec, runs: FigureRuns, analysis: ResultRow[] = []): void {
-  const drawn = spec.draw(runs, analysis);
+function checkDrawn(spec: AnyFigureSpec, runs: FigureRuns, analysis: ResultRow[] = []): void {
+  const drawn = 'from' in spec ? spec.draw(runs, analysis) : spec.draw(runs.table, runs.options);
   assert.ok(drawn.length > 0, spec.id);
   for (const d of drawn) {
     assert.ok(d.figure.data.length > 0, `${spec.id}/${d.name}: traces`);
@@ -228,8 +230,12 @@ function checkDrawn(spec: FigureSpec, runs: FigureRuns, analysis: ResultRow[] = 
   }
 }
 
-function verdicts(spec: FigureSpec, runs: FigureRuns, analysis: ResultRow[] = []): boolean[] {
-  return spec.findings(runs, analysis).filter((f) => f.holds !== undefined).map((f) => f.holds!);
+function findingsOf(spec: AnyFigureSpec, runs: FigureRuns, analysis: ResultRow[] = []): Finding[] {
+  return 'from' in spec ? spec.findings(runs, analysis) : spec.findings(runs.table);
+}
+
+function verdicts(spec: AnyFigureSpec, runs: FigureRuns, analysis: ResultRow[] = []): boolean[] {
+  return findingsOf(spec, runs, analysis).filter((f) => f.verdict !== undefined).map((f) => f.verdict === 'shown');
 }
 
 test('training-curve specs draw and judge hand-made results: claims hold when GN saturates, fail when it wins', () => {
@@ -241,7 +247,7 @@ test('training-curve specs draw and judge hand-made results: claims hold when GN
     const bad = verdicts(spec, synth(spec, QUICK, saturating(false)));
     // Every "GN is worse than Adam" claim flips; the lr claim (lr 0.1 ends lowest among GN) does not depend on Adam.
     assert.ok(bad.filter((v) => !v).length >= 1, `${spec.id}: some claim must fail when GN ends best`);
-    if (spec !== appendixGnLr) assert.ok(yes.every((v) => v), `${spec.id}: all claims hold on saturating GN ${JSON.stringify(spec.findings(good, []))}`);
+    if (spec !== appendixGnLr) assert.ok(yes.every((v) => v), `${spec.id}: all claims hold on saturating GN ${JSON.stringify(findingsOf(spec, good))}`);
   }
   // The lr sweep: the hand-made GN curves are identical across lrs; make the small lrs slower.
   const lr = synth(appendixGnLr, QUICK, (ref, epoch) => {

@@ -5,13 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateConfig, type ResolvedConfig } from '../../src/experiments/config.js';
-import { MAIN_FIGURES, fig4, figureOptions, type FigureRuns, type RunRef } from '../../src/report/index.js';
-import type { ResultRow } from '../../src/plots/rows.js';
+import { MAIN_FIGURES, fig4, figureOptions, type RunRef, type TidyRow } from '../../src/report/index.js';
 
 const quiet = { progress: false, log: () => {} };
 const resolved = (refs: RunRef[]): ResolvedConfig[] => refs.map((r) => validateConfig(r.config));
 
-/** PAPER.md, "Learning rates (GN / Adam / SGD)", per dataset and batch mode. */
+/** docs/paper.md, "Learning rates (GN / Adam / SGD)", per dataset and batch mode (restated here on purpose: src/experiments/paper.ts is checked against it). */
 const PAPER_LR: Record<string, Record<string, Record<string, number>>> = {
   mnist: { full: { gn: 0.5, adam: 1e-4, sgd: 0.1 }, mini: { gn: 0.1, adam: 1e-4, sgd: 0.1 } },
   cifar10: { full: { gn: 0.5, adam: 1e-5, sgd: 0.01 }, mini: { gn: 0.1, adam: 1e-4, sgd: 0.01 } },
@@ -67,20 +66,22 @@ test('Figure 4 analyses every seed: one run per curve and seed, findings average
   assert.equal(refs.length, 4 * 3);
   assert.deepEqual(sorted(refs.filter((r) => r.optimizer === 'gn').map((r) => r.seed)), [42, 43, 44]);
   // NTK similarity at epochs 0 and 1: GN ends at 0.90 / 0.96 (seeds 42 / 43), Adam at 0.5.
-  const rows: ResultRow[] = [];
-  for (const [label, ends] of [['gn', [0.9, 0.96]], ['gn (half-coupling)', [0.95, 0.95]], ['adam', [0.5, 0.5]], ['sgd', [0.7, 0.7]]] as const) {
+  const table: TidyRow[] = [];
+  for (const [curve, rule, ends] of [['gn', 'block', [0.9, 0.96]], ['gn (half-coupling)', 'half-coupling', [0.95, 0.95]], ['adam', '', [0.5, 0.5]], ['sgd', '', [0.7, 0.7]]] as const) {
     ends.forEach((end, i) => {
+      const seed = 42 + i;
+      const base = { run: `MNIST/${curve}/${seed}`, curve, optimizer: curve.startsWith('gn') ? 'gn' : curve, rule, dataset: 'MNIST', variant: '', seed };
       for (const [epoch, v] of [[0, 1], [1, end]] as const) {
-        rows.push({ optimizer_label: label, seed: 42 + i, epoch, which: '', ntk_probe_cos_init: v, ntk_rate: 0.01 });
-        rows.push({ optimizer_label: label, seed: 42 + i, epoch, which: 'last half-coupling', cka_init: v });
+        table.push({ ...base, epoch, step: epoch, metric: 'ntk_probe_cos_init', value: v });
+        table.push({ ...base, epoch, step: epoch, metric: 'cka_init.b1.g', value: v });
+        if (epoch > 0) table.push({ ...base, epoch, step: epoch, metric: 'ntk_rate', value: 0.01 });
       }
     });
   }
-  const runs = { options: o, refs, results: [], rows: [] } as unknown as FigureRuns;
-  const f = fig4.findings(runs, rows);
-  assert.equal(f[0]!.values.gn, 0.93, 'mean of 0.90 and 0.96');
-  assert.deepEqual(f.map((x) => x.holds), [true, true, true, true]);
-  for (const d of fig4.draw(runs, rows)) {
+  const f = fig4.findings(table);
+  assert.equal(f[0]!.values.gn, '0.93 ± 0.042 (2 seeds)', 'mean of 0.90 and 0.96');
+  assert.equal(f[0]!.verdict, 'shown', f[0]!.why);
+  for (const d of fig4.draw(table, o)) {
     assert.ok(d.figure.data.some((t) => /± std/.test(String(t.name))), `${d.name}: a band across seeds`);
     assert.match(d.caption, /seeds 42, 43, 44/);
   }
@@ -89,3 +90,19 @@ test('Figure 4 analyses every seed: one run per curve and seed, findings average
 function sorted(v: number[]): number[] {
   return [...new Set(v)].sort((a, b) => a - b);
 }
+
+test('the paper-facts module says what docs/paper.md says', async () => {
+  const { PAPER } = await import('../../src/experiments/paper.js');
+  for (const data of ['mnist', 'cifar10'] as const) {
+    for (const mode of ['full', 'mini'] as const) assert.deepEqual({ ...PAPER.lr[mode][data] }, PAPER_LR[data]![mode], `${data} ${mode}`);
+  }
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../docs/paper.md', import.meta.url), 'utf8');
+  assert.match(doc, new RegExp(`h=${PAPER.hidden}`));
+  assert.match(doc, new RegExp(`Seeds ${PAPER.seeds.join(', ')}`));
+  const tol = /rtol = ([\d.]+(?:e-?\d+)?), atol = ([\d.]+(?:e-?\d+)?)/.exec(doc);
+  assert.deepEqual([Number(tol?.[1]), Number(tol?.[2])], [PAPER.pinv.rtol, PAPER.pinv.atol]);
+  assert.match(doc, new RegExp(`MNIST L=${PAPER.blocks.mnist} blocks, CIFAR-10 L=${PAPER.blocks.cifar10} blocks`));
+  assert.match(doc, new RegExp(`batch ${PAPER.batchSize}, shuffled`));
+  assert.match(doc, new RegExp(`\\(${PAPER.stepsPerEpoch.mnist} steps/epoch MNIST, ${PAPER.stepsPerEpoch.cifar10} CIFAR\\)`));
+});

@@ -3,7 +3,7 @@
  * half-coupling at init and at every checkpoint, for all 6 CIFAR-10 blocks (Fashion-MNIST when the
  * CIFAR-10 files are absent) and the 2 MNIST blocks, from Figure 2's runs (first seed).
  */
-import { commonSettings, datasetsOf, derivedSettings, gnLabel, type FigureSpec, type Finding } from '../figure.js';
+import { commonSettings, datasetsOf, derivedSettings, gnLabel, type RunsFigureSpec, twoValued, type Finding } from '../figure.js';
 import { fig2 } from './fig2-minibatch.js';
 import { appendixDeviations, num4, wrappedFigure } from './appendix-shared.js';
 import { analyzeFigureCheckpoints, finalPerHalf, halfIndex, halfName } from './appendix-checkpoints.js';
@@ -11,7 +11,8 @@ import { analyzeFigureCheckpoints, finalPerHalf, halfIndex, halfName } from './a
 /** Probe batch (training images) of the CKA per profile. */
 export const CKA_PROBE = { quick: 256, paper: 1024 } as const;
 
-export const appendixCkaBlocks: FigureSpec = {
+export const appendixCkaBlocks: RunsFigureSpec = {
+  from: 'runs',
   id: 'appendix-cka-blocks',
   title: 'Appendix · CKA to init for every block (CIFAR-10 and MNIST)',
   claim: 'The arXiv text reads GN as lazy: its representations stay close to init in every block (linear CKA near 1), unlike Adam\'s and SGD\'s.',
@@ -49,13 +50,13 @@ export const appendixCkaBlocks: FigureSpec = {
           label: `smallest CKA to init over the half-couplings at the last checkpoint, ${ds}`,
           values: Object.fromEntries(Object.entries(cka).map(([k, v]) => [k, num4(Math.min(...v))])),
           claim: 'GN barely changes the representations in any block (CKA to init > 0.9 everywhere)',
-          holds: cka[gn].every((v) => v > 0.9),
+          verdict: twoValued(cka[gn].every((v) => v > 0.9)),
         },
         {
           label: `GN vs Adam: CKA to init per half-coupling, ${ds}`,
           values: { [gn]: cka[gn].map((v) => num4(v)).join(', '), adam: adam.map((v) => num4(v)).join(', ') },
           claim: 'GN keeps every block\'s representation closer to init than Adam',
-          holds: adam.length === cka[gn].length && cka[gn].every((v, i) => v > adam[i]!),
+          verdict: twoValued(adam.length === cka[gn].length && cka[gn].every((v, i) => v > adam[i]!)),
         },
       ];
     });

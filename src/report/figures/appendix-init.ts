@@ -4,7 +4,7 @@
  * come from the init scale.
  */
 import { DEFAULT_MODEL } from '../../model/config.js';
-import { commonSettings, derivedSettings, type FigureOptions, type FigureSpec } from '../figure.js';
+import { commonSettings, derivedSettings, type FigureOptions, type RunsFigureSpec } from '../figure.js';
 import { appendixDeviations, sci } from './appendix-shared.js';
 import { aboveAdamFindings, gnCurves, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
 
@@ -15,7 +15,8 @@ function values(): SweepValue[] {
   return INIT_STDS.map((std) => ({ what: `init std ${sci(std)}`, overrides: { model: { initStd: std } }, baseline: std === DEFAULT_MODEL.initStd }));
 }
 
-export const appendixInitStd: FigureSpec = {
+export const appendixInitStd: RunsFigureSpec = {
+  from: 'runs',
   id: 'appendix-init-std',
   title: 'Appendix · GN with init std 1e-2, 1e-3, 1e-6',
   claim: 'GN generalizes worse than Adam whatever the init scale of the trained weights (std 1e-2, 1e-3 or 1e-6).',

@@ -1,23 +1,80 @@
 /**
  * Appendix · longer training: mini-batch MNIST trained for more epochs than Figure 2. Claim: GN
- * stalls while Adam and SGD keep improving.
+ * stalls while Adam and SGD keep improving. Drawn and judged from the results table (three-valued).
  */
 import { figureFromRows } from '../../plots/rows.js';
 import type { OptimizerName } from '../../optim/optimizers.js';
-import { commonSettings, derivedSettings, gnLabel, type FigureRuns, type FigureSpec, type Finding, type RunRef } from '../figure.js';
-import {
-  appendixDeviations, appendixEpochs, appendixRun, curveLabels, longerEpochs, epochMeanAt, evalAt, finalEval, lastEvalEpoch, lossRows, num4, pctChange, withVerticalMarker,
-} from './appendix-shared.js';
+import { PAPER, paperLrText, paperModelText } from '../../experiments/paper.js';
+import { commonSettings, derivedSettings, gnLabel, type DrawnFigure, type FigureOptions, type FigureSpec, type Finding, type RunRef } from '../figure.js';
+import { valueAt, curvesExcept, epochTrainLoss, gnCurveOf, improvementPerUnit, lastX, perRun } from '../measures.js';
+import { distinct, where, type ResultsTable } from '../table.js';
+import { allOf, compareSeeds, meanStdText } from '../verdict.js';
+import { miniBatchPlotRows, MIN_EPOCHS_TO_JUDGE } from './fig2-minibatch.js';
+import { appendixDeviations, appendixEpochs, appendixRun, longerEpochs, withVerticalMarker } from './appendix-shared.js';
 
 const OPTIMIZERS: readonly OptimizerName[] = ['gn', 'adam', 'sgd'];
 
-/** How a curve's seed-mean value changed (%) between the middle and the end of training. */
-function secondHalfChange(runs: FigureRuns, label: string, column: 'test_loss' | 'train_loss'): number {
-  const last = lastEvalEpoch(runs, label);
-  const mid = Math.floor(last / 2);
-  return column === 'test_loss'
-    ? pctChange(evalAt(runs, label, column, mid), evalAt(runs, label, column, last))
-    : pctChange(epochMeanAt(runs, label, column, Math.max(1, mid)), epochMeanAt(runs, label, column, last));
+/** Per seed: relative improvement per epoch (%) of a loss over the second half of training (epochs floor(E/2)..E). */
+export function secondHalfRate(table: ResultsTable, curve: string, loss: 'test_loss' | 'train_loss'): number[] {
+  const E = Math.min(...perRun(where(table, { metric: 'test_loss' }), {}, 'epoch', lastX));
+  const mid = Math.max(1, Math.floor(E / 2));
+  const rows = loss === 'test_loss' ? where(table, { curve, metric: 'test_loss' }) : epochTrainLoss(where(table, { curve }));
+  return perRun(rows, {}, 'epoch', (p) => improvementPerUnit(p, mid, E));
+}
+
+/**
+ * The longer-training findings: over the second half of training, GN's test loss and epoch
+ * training loss improve by fewer % per epoch than Adam's and SGD's (GN stalls); Adam and SGD end
+ * with a higher test accuracy than GN. Per-seed comparisons (see compareSeeds).
+ *
+ * @example
+ * longerFindings(table).map((f) => f.verdict);
+ */
+export function longerFindings(table: ResultsTable): Finding[] {
+  const gn = gnCurveOf(table);
+  const rivals = curvesExcept(table, gn);
+  const curves = distinct(table, 'curve');
+  if (gn === undefined || rivals.length === 0) {
+    return [{ label: 'longer training', values: {}, claim: 'GN stalls while Adam and SGD keep improving', verdict: 'inconclusive', why: `no data (curves: ${curves.join(', ') || 'none'})` }];
+  }
+  const E = Math.min(...perRun(where(table, { metric: 'test_loss' }), {}, 'epoch', lastX));
+  const short = !(E >= 2 * MIN_EPOCHS_TO_JUDGE) ? { verdict: 'inconclusive' as const, why: `too short: ${E} epoch(s), at least ${2 * MIN_EPOCHS_TO_JUDGE} are needed for a second half` } : null;
+  const out: Finding[] = [];
+  for (const loss of ['test_loss', 'train_loss'] as const) {
+    const rate = Object.fromEntries(curves.map((c) => [c, secondHalfRate(table, c, loss)]));
+    const what = loss === 'test_loss' ? 'test loss' : 'epoch training loss';
+    out.push({
+      label: `${what}: improvement per epoch over the second half of training (%/epoch)`,
+      values: Object.fromEntries(curves.map((c) => [c, meanStdText(rate[c]!)])),
+      claim: `GN stalls: its ${what} improves less than Adam's and SGD's when trained longer`,
+      test: `over epochs ${Math.max(1, Math.floor(E / 2))}-${E}, GN's ${what} improves by fewer % per epoch than each of ${rivals.join(', ')} (more than 2 pooled std apart)`,
+      ...(short ?? allOf(rivals.map((r) => compareSeeds(rate[gn]!, rate[r]!, { names: ['GN', r] })))),
+    });
+  }
+  const acc = Object.fromEntries(curves.map((c) => [c, perRun(where(table, { curve: c, metric: 'test_acc' }), {}, 'epoch', (p) => valueAt(p, E))]));
+  out.push({
+    label: `test accuracy at epoch ${E}`,
+    values: Object.fromEntries(curves.map((c) => [c, meanStdText(acc[c]!, 4)])),
+    claim: 'Adam and SGD end with a higher test accuracy than GN',
+    test: `each of ${rivals.join(', ')} is above GN at epoch ${E} by more than 2 pooled std`,
+    ...(Number.isFinite(E) ? allOf(rivals.map((r) => compareSeeds(acc[r]!, acc[gn]!, { names: [r, 'GN'], direction: 'above' }))) : { verdict: 'inconclusive' as const, why: 'no data' }),
+  });
+  return out;
+}
+
+/** The longer-training figure from the table, with a marker at the standard length. */
+export function drawLonger(table: ResultsTable, o: FigureOptions): DrawnFigure[] {
+  const fig = figureFromRows(miniBatchPlotRows(table), {
+    x: 'epoch', y: ['train_loss_epoch_mean', 'test_loss', 'test_acc'], groupBy: 'curve', seedKey: 'seed', logY: ['train_loss_epoch_mean', 'test_loss'],
+    groupOrder: [gnLabel(o.rule), 'adam', 'sgd'],
+    yTitles: { train_loss_epoch_mean: 'training loss (epoch mean)', test_loss: 'test loss', test_acc: 'test accuracy' },
+    title: 'Longer mini-batch training, MNIST', name: 'appendix-longer',
+  });
+  return [{
+    name: 'appendix-longer',
+    figure: withVerticalMarker(fig, appendixEpochs(o), `standard length (${appendixEpochs(o)} epochs)`),
+    caption: `Training loss (epoch mean of the pre-update batch losses), test loss and test accuracy over ${longerEpochs(o)} epochs; the dotted line marks the length of the standard runs. Mean ± std over seeds. ${o.profile} profile, seeds ${o.seeds.join(', ')}, GN rule ${o.rule}.`,
+  }];
 }
 
 export const appendixLongerTraining: FigureSpec = {
@@ -33,51 +90,16 @@ export const appendixLongerTraining: FigureSpec = {
     }
     return refs;
   },
-  draw(runs) {
-    const o = runs.options;
-    const order = [gnLabel(o.rule), 'adam', 'sgd'];
-    const fig = figureFromRows(lossRows(runs), {
-      x: 'epoch', y: ['train_loss', 'test_loss', 'test_acc'], groupBy: 'optimizer_label', seedKey: 'seed', logY: ['train_loss', 'test_loss'], groupOrder: order,
-      yTitles: { train_loss: 'training loss (epoch mean)', test_loss: 'test loss', test_acc: 'test accuracy' },
-      title: 'Longer mini-batch training, MNIST', name: 'appendix-longer',
-    });
-    return [{
-      name: 'appendix-longer',
-      figure: withVerticalMarker(fig, appendixEpochs(o), `standard length (${appendixEpochs(o)} epochs)`),
-      caption: `Training loss (epoch mean of the pre-update batch losses), test loss and test accuracy over ${longerEpochs(o)} epochs; the dotted line marks the length of the standard runs. Mean ± std over seeds. ${o.profile} profile, seeds ${o.seeds.join(', ')}, GN rule ${o.rule}.`,
-    }];
-  },
-  findings(runs) {
-    const gn = gnLabel(runs.options.rule);
-    const labels = curveLabels(runs);
-    const out: Finding[] = [];
-    for (const column of ['test_loss', 'train_loss'] as const) {
-      const change = Object.fromEntries(labels.map((l) => [l, secondHalfChange(runs, l, column)]));
-      const others = labels.filter((l) => l !== gn);
-      out.push({
-        label: `${column === 'test_loss' ? 'test loss' : 'training loss (epoch mean)'}: change over the second half of training (%)`,
-        values: Object.fromEntries(Object.entries(change).map(([k, v]) => [k, num4(v)])),
-        claim: `GN stalls: its ${column === 'test_loss' ? 'test' : 'training'} loss improves less over the second half than Adam's and SGD's`,
-        holds: Number.isFinite(change[gn]!) && others.length > 0 && others.every((l) => change[l]! < change[gn]!),
-      });
-    }
-    const acc = Object.fromEntries(labels.map((l) => [l, finalEval(runs, l, 'test_acc')]));
-    out.push({
-      label: 'final test accuracy',
-      values: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, num4(v)])),
-      claim: 'Adam and SGD end with a higher test accuracy than GN',
-      holds: labels.filter((l) => l !== gn).every((l) => acc[l]! > acc[gn]!),
-    });
-    return out;
-  },
+  draw: drawLonger,
+  findings: longerFindings,
   settings(o) {
     const d = derivedSettings(this.runs(o));
     return [
       ...commonSettings(o),
-      { setting: 'data', paper: 'MNIST, batches of 1024 from the whole training set, full test set', this_run: d.data },
-      { setting: 'model', paper: 'RevMLP h = 8000, 2 blocks', this_run: d.model },
-      { setting: 'epochs', paper: 'longer than Figure 2\'s 100 (exact count not in PAPER.md)', this_run: d.epochs },
-      { setting: 'learning rates', paper: 'GN 0.1, Adam 1e-4, SGD 0.1', this_run: d.lr },
+      { setting: 'data', paper: `MNIST, batches of ${PAPER.batchSize} from the whole training set, full test set`, this_run: d.data },
+      { setting: 'model', paper: paperModelText(['mnist']), this_run: d.model },
+      { setting: 'epochs', paper: `longer than Figure 2's ${PAPER.epochs} (exact count not in docs/paper.md)`, this_run: d.epochs },
+      { setting: 'learning rates', paper: paperLrText('mini', ['mnist']), this_run: d.lr },
     ];
   },
   deviations: (o, runs) => appendixDeviations(o, runs, [

@@ -3,7 +3,7 @@
  * Claim: smaller GN learning rates do not fix generalization; they only slow GN down.
  */
 import { PAPER_LR } from '../../experiments/presets.js';
-import { commonSettings, derivedSettings, type FigureOptions, type FigureSpec, type Finding } from '../figure.js';
+import { commonSettings, derivedSettings, type FigureOptions, type RunsFigureSpec, twoValued, type Finding } from '../figure.js';
 import { appendixDeviations, finalEval, num4, sci } from './appendix-shared.js';
 import { aboveAdamFindings, gnCurves, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
 
@@ -14,7 +14,8 @@ function values(): SweepValue[] {
   return GN_LRS.map((lr) => ({ what: `lr ${sci(lr)}`, overrides: { optimizer: { lr } }, baseline: lr === PAPER_LR.mini.mnist.gn }));
 }
 
-export const appendixGnLr: FigureSpec = {
+export const appendixGnLr: RunsFigureSpec = {
+  from: 'runs',
   id: 'appendix-gn-lr',
   title: 'Appendix · GN learning rates 1e-1, 1e-3, 1e-4',
   claim: 'Lowering GN\'s learning rate does not make it generalize like Adam: smaller steps only slow it down.',
@@ -32,7 +33,7 @@ export const appendixGnLr: FigureSpec = {
       label: 'GN learning rate with the lowest final test loss',
       values: Object.fromEntries(labels.map((l) => [l, num4(loss[l]!)])),
       claim: 'smaller learning rates only slow GN down: the largest one (0.1) ends lowest',
-      holds: best === largest.optimizer,
+      verdict: twoValued(best === largest.optimizer),
     });
     return out;
   },

@@ -5,7 +5,7 @@
  * rtol 1e-2) and Adam. Claim: no regularization of the pseudo-inverse closes the gap to Adam.
  */
 import { DEFAULT_GN } from '../../gn/step.js';
-import { commonSettings, derivedSettings, type FigureOptions, type FigureSpec, type Finding } from '../figure.js';
+import { commonSettings, derivedSettings, type FigureOptions, type RunsFigureSpec, type Finding } from '../figure.js';
 import { appendixDeviations, sci } from './appendix-shared.js';
 import { aboveAdamFindings, gnCurves, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
 
@@ -13,7 +13,7 @@ export type PinvFamily = 'truncation' | 'damping' | 'noise';
 export const PINV_FAMILIES: readonly PinvFamily[] = ['truncation', 'damping', 'noise'];
 
 /**
- * Levels per family and profile. PAPER.md names the three regularizations but not their levels.
+ * Levels per family and profile. docs/paper.md names the three regularizations but not their levels.
  * At init the Gram eigenvalues s^2 of A A^T span about 1 to 2e4 (n = 128, MNIST), so damping 1
  * barely changes the solve and 100 suppresses most directions; rtol 1e-1 keeps about a quarter of
  * them. Noise is relative to the RMS of the solved coefficients C = (A A^T)^+ t, and the output
@@ -35,7 +35,8 @@ function values(o: FigureOptions): SweepValue[] {
   ];
 }
 
-export const appendixPinv: FigureSpec = {
+export const appendixPinv: RunsFigureSpec = {
+  from: 'runs',
   id: 'appendix-pinv',
   title: 'Appendix · Regularized pseudo-inverse (truncation, damping, noise) vs Adam',
   claim: 'Regularizing GN\'s pseudo-inverse (coarser truncation, Tikhonov damping, or noise on the solve) does not make GN generalize like Adam.',
@@ -58,9 +59,9 @@ export const appendixPinv: FigureSpec = {
     const list = (f: (g: (typeof gn)[number]) => number | null) => [...new Set(gn.map(f).filter((v): v is number => v !== null))].map(sci).join(', ');
     return [
       ...commonSettings(o),
-      { setting: 'truncation levels rtol', paper: 'named, levels not in PAPER.md (default 1e-2)', this_run: list((g) => (g.pinv === 'truncated' ? g.rtol : null)) },
-      { setting: 'damping λ', paper: 'named, levels not in PAPER.md', this_run: list((g) => (g.pinv === 'damped' ? g.damping : null)) },
-      { setting: 'noise σ (relative)', paper: 'named, levels not in PAPER.md', this_run: list((g) => (g.noise > 0 ? g.noise : null)) },
+      { setting: 'truncation levels rtol', paper: 'named, levels not in docs/paper.md (default 1e-2)', this_run: list((g) => (g.pinv === 'truncated' ? g.rtol : null)) },
+      { setting: 'damping λ', paper: 'named, levels not in docs/paper.md', this_run: list((g) => (g.pinv === 'damped' ? g.damping : null)) },
+      { setting: 'noise σ (relative)', paper: 'named, levels not in docs/paper.md', this_run: list((g) => (g.noise > 0 ? g.noise : null)) },
       { setting: 'data', paper: 'MNIST, batches of 1024 from the whole training set', this_run: d.data },
       { setting: 'model', paper: 'RevMLP h = 8000, 2 blocks', this_run: d.model },
       { setting: 'epochs', paper: '100', this_run: d.epochs },
@@ -68,7 +69,7 @@ export const appendixPinv: FigureSpec = {
     ];
   },
   deviations: (o, runs) => appendixDeviations(o, runs, [
-    'PAPER.md does not give the regularization levels: they are chosen here from the spread of the Gram eigenvalues (see PINV_LEVELS)',
+    'docs/paper.md does not give the regularization levels: they are chosen here from the spread of the Gram eigenvalues (see PINV_LEVELS)',
     ...(o.profile === 'quick' ? ['quick profile: one level per regularization (the paper profile sweeps two or three)'] : []),
   ]),
 };

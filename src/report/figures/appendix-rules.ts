@@ -14,7 +14,7 @@ import { loadCheckpoint } from '../../model/checkpoint.js';
 import { disposeParams, forEachParam, type Params, type RevMLP } from '../../model/revmlp.js';
 import { analyzeRuns } from '../../metrics/analyze.js';
 import { figureFromRows, type ResultRow } from '../../plots/rows.js';
-import { checkpointsOf, commonSettings, derivedSettings, gnLabel, type FigureRuns, type FigureSpec, type Finding, type RunRef } from '../figure.js';
+import { checkpointsOf, commonSettings, derivedSettings, gnLabel, type FigureRuns, type RunsFigureSpec, twoValued, type Finding, type RunRef } from '../figure.js';
 import { appendixDeviations, appendixRun, finalEval, lossRows, num4 } from './appendix-shared.js';
 import { halfIndex } from './appendix-checkpoints.js';
 
@@ -104,7 +104,8 @@ function firstOf(rows: readonly ResultRow[], label: string, column: string): num
 const CORRECTED = gnLabel('block');
 const PAPER_ERA = gnLabel('half-coupling');
 
-export const appendixUpdateRules: FigureSpec = {
+export const appendixUpdateRules: RunsFigureSpec = {
+  from: 'runs',
   id: 'appendix-update-rules',
   title: 'Appendix (beyond the paper) · Corrected vs paper-era GN update rule across training',
   claim: 'The paper-era rule (each half-coupling solved as its own layer) agrees with the corrected block rule near init and drifts from it as the weights grow; the question is whether the paper\'s conclusions (losses, NTK, CKA) change with the rule.',
@@ -220,13 +221,13 @@ export const appendixUpdateRules: FigureSpec = {
         label: 'relative difference of the two rules\' updates at init (epoch 0)',
         values: { [CORRECTED]: num4(init), 'weight RMS': num4(firstOf(update, CORRECTED, 'weight_rms')) },
         claim: 'the rules agree near init (difference below 5%)',
-        holds: init < 0.05,
+        verdict: twoValued(init < 0.05),
       });
       out.push({
         label: 'relative difference of the two rules\' updates at the last checkpoint',
         values: { ...Object.fromEntries(Object.entries(end).map(([k, v]) => [k, num4(v)])), 'weight RMS': num4(lastOf(update, CORRECTED, 'weight_rms')) },
-        claim: 'they drift apart as the weights grow (PAPER.md: about 20% once the weights are about 0.3): larger than at init',
-        holds: end[CORRECTED]! > init,
+        claim: 'they drift apart as the weights grow (docs/paper.md: about 20% once the weights are about 0.3): larger than at init',
+        verdict: twoValued(end[CORRECTED]! > init),
       });
       const residual = analysis.filter((r) => r.kind === 'residual' && r.trained === CORRECTED && (r.block as number) > 1);
       const perBlock = (s: string) => {
@@ -240,7 +241,7 @@ export const appendixUpdateRules: FigureSpec = {
         label: `largest residual |J_l dθ_l − T| / |T| of the ReLU blocks at the last checkpoint of the ${CORRECTED} run`,
         values: { corrected: num4(c.length ? Math.max(...c) : NaN), 'paper-era': num4(p.length ? Math.max(...p) : NaN) },
         claim: 'the corrected rule realizes the target more closely than the paper-era rule on every ReLU block',
-        holds: c.length > 0 && c.length === p.length && c.every((v, i) => v < p[i]!),
+        verdict: twoValued(c.length > 0 && c.length === p.length && c.every((v, i) => v < p[i]!)),
       });
     }
     const loss = Object.fromEntries([CORRECTED, PAPER_ERA].map((l) => [l, finalEval(runs, l, 'test_loss')]));
@@ -248,7 +249,7 @@ export const appendixUpdateRules: FigureSpec = {
       label: 'final test loss',
       values: Object.fromEntries(Object.entries(loss).map(([k, v]) => [k, num4(v)])),
       claim: 'the rule does not change the loss curves\' outcome (final test losses within 5%)',
-      holds: Math.abs(loss[CORRECTED]! - loss[PAPER_ERA]!) <= 0.05 * Math.min(loss[CORRECTED]!, loss[PAPER_ERA]!),
+      verdict: twoValued(Math.abs(loss[CORRECTED]! - loss[PAPER_ERA]!) <= 0.05 * Math.min(loss[CORRECTED]!, loss[PAPER_ERA]!)),
     });
     for (const [column, what] of [['ntk_probe_cos_init', 'NTK similarity to init'], ['cka_init', 'CKA to init of the last half-coupling']] as const) {
       const v = Object.fromEntries([CORRECTED, PAPER_ERA].map((l) => [l, lastOf(analysis, l, column)]));
@@ -257,7 +258,7 @@ export const appendixUpdateRules: FigureSpec = {
         label: `${what} at the last checkpoint`,
         values: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, num4(x)])),
         claim: 'both rules lead to the same lazy/not-lazy conclusion (both above or both below 0.9)',
-        holds: (v[CORRECTED]! > 0.9) === (v[PAPER_ERA]! > 0.9),
+        verdict: twoValued((v[CORRECTED]! > 0.9) === (v[PAPER_ERA]! > 0.9)),
       });
     }
     return out;

@@ -16,7 +16,7 @@ import { linePanel, panelGrid, type NamedSeries } from '../../plots/panels.js';
 import type { ResultRow } from '../../plots/rows.js';
 import type { Figure, PlotlyAnnotation, PlotlyLayout, PlotlyShape } from '../../plots/types.js';
 import { ConfigError, show } from '../../util/errors.js';
-import { commonDeviations, epochMeans, mean, presetRun, type FigureOptions, type FigureRuns, type RunRef } from '../figure.js';
+import { commonDeviations, epochMeans, mean, presetRun, type FigureOptions, type FigureRuns, type RunRef, type RunsOf } from '../figure.js';
 
 /**
  * Largest quick-profile appendix run: bottleneck h, batch (kept below h + 1, so the ReLU blocks
@@ -28,7 +28,7 @@ export const APPENDIX_QUICK_CAP = { hidden: 512, batch: 128, limitTrain: 1024, l
 /** Quick-profile longer training: this many times the standard appendix epochs. */
 export const LONGER_FACTOR = 3;
 
-/** Paper-profile epochs of the longer-training runs (the paper trains longer than 100; PAPER.md gives no count). */
+/** Paper-profile epochs of the longer-training runs (the paper trains longer than 100; docs/paper.md gives no count). */
 export const PAPER_LONGER_EPOCHS = 300;
 
 /** Options of {@link appendixRun}. */
@@ -282,7 +282,7 @@ export function lossRows(runs: FigureRuns, filter: (r: ResultRow) => boolean = (
  * @example
  * appendixDeviations(options, runs, ['weight decay value chosen here: 1e-2']);
  */
-export function appendixDeviations(options: FigureOptions, runs: FigureRuns | undefined, extra: readonly string[] = [], appendixSize = true): string[] {
+export function appendixDeviations(options: FigureOptions, runs: RunsOf | undefined, extra: readonly string[] = [], appendixSize = true): string[] {
   const out = commonDeviations(options, runs);
   if (appendixSize && options.profile === 'quick') out.push(appendixSizeNote(options));
   return [...out, ...extra];

@@ -6,7 +6,7 @@
 import type { ExperimentConfig } from '../../experiments/config.js';
 import type { DeepPartial } from '../../experiments/presets.js';
 import { figureFromRows, type ResultRow } from '../../plots/rows.js';
-import type { DrawnFigure, FigureOptions, FigureRuns, Finding, RunRef } from '../figure.js';
+import { twoValued, type DrawnFigure, type FigureOptions, type FigureRuns, type Finding, type RunRef } from '../figure.js';
 import { appendixRun, finalEval, lossRows, num4, sweepLabel } from './appendix-shared.js';
 
 /** One value of a GN sweep. */
@@ -71,7 +71,7 @@ export function aboveAdamFindings(runs: FigureRuns, labels: readonly string[], w
       label: `final test loss, ${what}`,
       values: Object.fromEntries(Object.entries(loss).map(([k, v]) => [k, num4(v)])),
       claim,
-      holds: Number.isFinite(loss.adam!) && labels.length > 0 && labels.every((l) => loss[l]! > loss.adam!),
+      verdict: twoValued(Number.isFinite(loss.adam!) && labels.length > 0 && labels.every((l) => loss[l]! > loss.adam!)),
     },
     { label: `final test accuracy, ${what}`, values: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, num4(v)])) },
   ];

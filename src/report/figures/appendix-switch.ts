@@ -5,7 +5,7 @@
  */
 import type { UpdateRule } from '../../gn/step.js';
 import { figureFromRows } from '../../plots/rows.js';
-import { commonSettings, datasetsOf, derivedSettings, gnLabel, type FigureOptions, type FigureRuns, type FigureSpec, type Finding, type RunRef } from '../figure.js';
+import { commonSettings, datasetsOf, derivedSettings, gnLabel, type FigureOptions, type FigureRuns, type RunsFigureSpec, twoValued, type Finding, type RunRef } from '../figure.js';
 import { appendixDeviations, appendixRun, epochMeanAt, evalAt, finalEval, lastEvalEpoch, lossRows, num4, pctChange, withVerticalMarker } from './appendix-shared.js';
 import { DATASET_LABEL } from './shared.js';
 
@@ -24,7 +24,8 @@ export function switchEpoch(runs: FigureRuns): number {
   return at ?? NaN;
 }
 
-export const appendixSwitching: FigureSpec = {
+export const appendixSwitching: RunsFigureSpec = {
+  from: 'runs',
   id: 'appendix-switch',
   title: 'Appendix · Optimizer switching: Adam then GN, GN then Adam',
   claim: 'Switching optimizers halfway: GN saturates even when it starts from Adam-trained weights, while switching from GN to Adam lets the test loss improve again.',
@@ -75,19 +76,19 @@ export const appendixSwitching: FigureSpec = {
           label: `test loss change from the switch (epoch ${at}) to the end (%), ${ds}`,
           values: Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, num4(v)])),
           claim: 'GN saturates even from Adam-trained weights: after switching to GN the test loss improves less than if Adam had continued',
-          holds: changes[adamGn]! > changes.adam!,
+          verdict: twoValued(changes[adamGn]! > changes.adam!),
         },
         {
           label: `final test loss, ${ds}`,
           values: Object.fromEntries(Object.entries(finals).map(([k, v]) => [k, num4(v)])),
           claim: 'switching from GN to Adam ends with a lower test loss than staying with GN',
-          holds: finals[gnAdam]! < finals[gn]!,
+          verdict: twoValued(finals[gnAdam]! < finals[gn]!),
         },
         {
           label: `${adamGn}: mean per-batch loss change (%) in the last Adam epoch and the first GN epoch, ${ds}`,
           values: { [`epoch ${at} (adam)`]: num4(before), [`epoch ${at + 1} (gn)`]: num4(after) },
           claim: 'right after the switch, each GN step cuts its own batch\'s loss more than the Adam steps before it',
-          holds: after < before,
+          verdict: twoValued(after < before),
         },
       ];
     });

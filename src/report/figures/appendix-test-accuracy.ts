@@ -5,7 +5,7 @@
  * stops improving early.
  */
 import { figureFromRows, type ResultRow } from '../../plots/rows.js';
-import { commonSettings, datasetsOf, derivedSettings, epochMeans, gnLabel, type FigureRuns, type FigureSpec, type Finding } from '../figure.js';
+import { commonSettings, datasetsOf, derivedSettings, epochMeans, gnLabel, type FigureRuns, type RunsFigureSpec, twoValued, type Finding } from '../figure.js';
 import { fig2 } from './fig2-minibatch.js';
 import { appendixDeviations, curveLabels, evalAt, lastEvalEpoch, num4 } from './appendix-shared.js';
 
@@ -18,7 +18,8 @@ export function gapRows(runs: FigureRuns): ResultRow[] {
   }));
 }
 
-export const appendixTestAccuracy: FigureSpec = {
+export const appendixTestAccuracy: RunsFigureSpec = {
+  from: 'runs',
   id: 'appendix-test-accuracy',
   title: 'Appendix · Mini-batch comparison with test accuracy',
   claim: 'With mini-batches, GN ends with a lower test accuracy than Adam and SGD, and its test accuracy stops improving early.',
@@ -52,13 +53,13 @@ export const appendixTestAccuracy: FigureSpec = {
           label: `final test accuracy, ${ds}`,
           values: Object.fromEntries(Object.entries(final).map(([k, v]) => [k, num4(v)])),
           claim: 'Adam and SGD end with a higher test accuracy than GN',
-          holds: others.length > 0 && others.every((l) => final[l]! > final[gn]!),
+          verdict: twoValued(others.length > 0 && others.every((l) => final[l]! > final[gn]!)),
         },
         {
           label: `test accuracy gained over the second half of training, ${ds}`,
           values: Object.fromEntries(Object.entries(gain).map(([k, v]) => [k, num4(v)])),
           claim: 'GN\'s test accuracy saturates early: it gains less over the second half than Adam',
-          holds: gain[gn]! < gain.adam!,
+          verdict: twoValued(gain[gn]! < gain.adam!),
         },
       ];
     });

@@ -4,7 +4,7 @@
  * (first seed). The arXiv text reads GN as lazy (weights barely move); the numbers decide here.
  */
 import { figureFromRows, type ResultRow } from '../../plots/rows.js';
-import { commonSettings, datasetsOf, derivedSettings, gnLabel, type FigureSpec, type Finding } from '../figure.js';
+import { commonSettings, datasetsOf, derivedSettings, gnLabel, type RunsFigureSpec, twoValued, type Finding } from '../figure.js';
 import { fig2 } from './fig2-minibatch.js';
 import { appendixDeviations, num4, withIntegerTicks } from './appendix-shared.js';
 import { analyzeFigureCheckpoints, finalPerHalf, halfIndex, halfName } from './appendix-checkpoints.js';
@@ -19,7 +19,8 @@ export function finalWeightRows(rows: readonly ResultRow[]): ResultRow[] {
   return rows.filter((r) => r.epoch === last.get(`${r.dataset}|${r.optimizer_label}`));
 }
 
-export const appendixWeights: FigureSpec = {
+export const appendixWeights: RunsFigureSpec = {
+  from: 'runs',
   id: 'appendix-weights',
   title: 'Appendix · Weight cosine similarity and norm ratio per half-coupling',
   claim: 'How far each optimizer moves the trained weights: the arXiv text reads GN as lazy (weights stay close to init); we measure cos(W_0, W_end) and |W_end| / |W_0| per half-coupling.',
@@ -60,13 +61,13 @@ export const appendixWeights: FigureSpec = {
           label: `smallest cos(W₀, W_end) over the half-couplings, ${ds}`,
           values: Object.fromEntries(Object.entries(cos).map(([k, v]) => [k, num4(Math.min(...v))])),
           claim: 'lazy regime (arXiv text): GN keeps every W close to its init (cosine > 0.9)',
-          holds: cos[gn].every((v) => v > 0.9),
+          verdict: twoValued(cos[gn].every((v) => v > 0.9)),
         },
         {
           label: `GN vs Adam: cos(W₀, W_end) per half-coupling, ${ds}`,
           values: { [gn]: cos[gn].map((v) => num4(v)).join(', '), adam: adam.map((v) => num4(v)).join(', ') },
           claim: 'GN moves every W less than Adam (higher cosine to init)',
-          holds: adam.length === cos[gn].length && cos[gn].every((v, i) => v > adam[i]!),
+          verdict: twoValued(adam.length === cos[gn].length && cos[gn].every((v, i) => v > adam[i]!)),
         },
         { label: `largest |W_end| / |W₀| over the half-couplings, ${ds}`, values: Object.fromEntries(Object.entries(ratio).map(([k, v]) => [k, num4(Math.max(...v))])) },
       ];

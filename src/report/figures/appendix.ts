@@ -1,5 +1,5 @@
 /** The appendix figure specs, in the paper's appendix order, plus one check beyond the paper. */
-import type { FigureSpec } from '../figure.js';
+import type { AnyFigureSpec } from '../figure.js';
 import { appendixLongerTraining } from './appendix-longer.js';
 import { appendixSwitching } from './appendix-switch.js';
 import { appendixInitStd } from './appendix-init.js';
@@ -19,6 +19,7 @@ export {
   APPENDIX_QUICK_CAP, LONGER_FACTOR, PAPER_LONGER_EPOCHS, appendixRun, appendixEpochs, longerEpochs, sweepLabel, withVerticalMarker, wrappedFigure,
 } from './appendix-shared.js';
 export { INIT_STDS } from './appendix-init.js';
+export { longerFindings, drawLonger, secondHalfRate } from './appendix-longer.js';
 export { GN_LRS } from './appendix-lr.js';
 export { GN_WEIGHT_DECAYS } from './appendix-weight-decay.js';
 export { PINV_LEVELS, PINV_FAMILIES, type PinvFamily } from './appendix-pinv.js';
@@ -26,7 +27,7 @@ export { CKA_PROBE } from './appendix-cka.js';
 export { RULES_PROBE } from './appendix-rules.js';
 
 /** The appendix figures, in order (the last one goes beyond the paper). */
-export const APPENDIX_FIGURES: readonly FigureSpec[] = [
+export const APPENDIX_FIGURES: readonly AnyFigureSpec[] = [
   appendixLongerTraining, appendixSwitching, appendixInitStd, appendixWeights, appendixCkaBlocks, appendixGnLr, appendixWeightDecay, appendixPinv,
   appendixTestAccuracy, appendixUpdateRules,
 ];

@@ -1,0 +1,274 @@
+// Findings are pure functions over the results table with three-valued verdicts (issue 15/17):
+// hand-made tables with known answers, where each main-figure finding must come out shown, not
+// shown and inconclusive; NaN, empty and single-seed tables included.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  allOf, compareSeeds, longerFindings, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
+} from '../../src/report/index.js';
+
+const SEEDS = [42, 43, 44];
+type Labels = { curve: string; optimizer: string; rule?: string; dataset?: string; variant?: string };
+
+function label(l: Labels, seed: number): Omit<TidyRow, 'epoch' | 'step' | 'metric' | 'value'> {
+  return {
+    run: `${l.dataset ?? 'MNIST'}/${l.curve}${l.variant ? `/${l.variant}` : ''}/${seed}`, curve: l.curve, optimizer: l.optimizer,
+    rule: l.rule ?? (l.optimizer === 'gn' ? 'block' : ''), dataset: l.dataset ?? 'MNIST', variant: l.variant ?? '', seed,
+  };
+}
+
+/** Full-batch eval rows: training loss `loss(step, seed)` at steps 0..steps. */
+function fullBatch(l: Labels, seeds: readonly number[], steps: number, loss: (step: number, seed: number) => number): TidyRow[] {
+  const out: TidyRow[] = [];
+  for (const seed of seeds) {
+    for (let step = 0; step <= steps; step++) {
+      const v = loss(step, seed);
+      for (const [metric, value] of [['train_loss', v], ['train_acc', 1 - v / 3], ['test_loss', v + 0.2], ['test_acc', 0.9 - v / 4]] as const) {
+        out.push({ ...label(l, seed), epoch: step, step, metric, value });
+      }
+    }
+  }
+  return out;
+}
+
+interface MiniCurve {
+  test: (epoch: number, seed: number) => number;
+  train: (epoch: number, seed: number) => number;
+  change?: (epoch: number, seed: number) => number;
+  acc?: (epoch: number, seed: number) => number;
+}
+
+/** Mini-batch rows: eval rows at epochs 0..epochs, two step rows per epoch 1..epochs. */
+function miniBatch(l: Labels, seeds: readonly number[], epochs: number, c: MiniCurve): TidyRow[] {
+  const out: TidyRow[] = [];
+  for (const seed of seeds) {
+    let step = 0;
+    for (let epoch = 0; epoch <= epochs; epoch++) {
+      if (epoch > 0) {
+        for (let b = 0; b < 2; b++) {
+          step++;
+          out.push({ ...label(l, seed), epoch, step, metric: 'batch_loss', value: c.train(epoch, seed) });
+          out.push({ ...label(l, seed), epoch, step, metric: 'batch_loss_change_pct', value: c.change?.(epoch, seed) ?? -2 });
+        }
+      }
+      out.push({ ...label(l, seed), epoch, step, metric: 'test_loss', value: c.test(epoch, seed) });
+      out.push({ ...label(l, seed), epoch, step, metric: 'test_acc', value: c.acc?.(epoch, seed) ?? 1 - c.test(epoch, seed) / 3 });
+    }
+  }
+  return out;
+}
+
+const GN: Labels = { curve: 'gn', optimizer: 'gn' };
+const ADAM: Labels = { curve: 'adam', optimizer: 'adam' };
+const SGD: Labels = { curve: 'sgd', optimizer: 'sgd' };
+const jitter = (seed: number, size = 0.01) => 1 + size * (seed - 43);
+
+function verdictOf(findings: readonly Finding[], start: string): Finding {
+  const f = findings.find((x) => x.label.startsWith(start) && x.verdict !== undefined);
+  assert.ok(f, `no judged finding starting with ${JSON.stringify(start)} in ${findings.map((x) => x.label).join(' | ')}`);
+  return f;
+}
+
+function verdicts(findings: readonly Finding[]): Verdict[] {
+  return findings.filter((f) => f.verdict !== undefined).map((f) => f.verdict!);
+}
+
+// ---- the comparison itself -----------------------------------------------------------------
+
+test('compareSeeds: beyond two pooled std either way, within it, single seed, no data', () => {
+  assert.equal(compareSeeds([0.1, 0.11, 0.12], [0.3, 0.31, 0.29]).verdict, 'shown');
+  assert.equal(compareSeeds([0.3, 0.31, 0.29], [0.1, 0.11, 0.12]).verdict, 'not shown');
+  const close = compareSeeds([0.1, 0.3, 0.2], [0.25, 0.12, 0.3]);
+  assert.equal(close.verdict, 'inconclusive');
+  assert.match(close.why, /within the seed spread/);
+  const single = compareSeeds([0.1], [0.3]);
+  assert.equal(single.verdict, 'shown');
+  assert.match(single.why, /single seed/);
+  assert.equal(compareSeeds([0.30], [0.31]).verdict, 'inconclusive', 'single seed, under the 5% margin');
+  assert.equal(compareSeeds([NaN, NaN], [1, 2]).verdict, 'inconclusive');
+  assert.match(compareSeeds([], [1]).why, /no data/);
+  assert.equal(compareSeeds([0.9, 0.91, 0.92], [0.5, 0.52, 0.51], { direction: 'above' }).verdict, 'shown');
+  assert.equal(allOf([{ verdict: 'shown', why: '' }, { verdict: 'inconclusive', why: '' }]).verdict, 'inconclusive');
+  assert.equal(allOf([{ verdict: 'not shown', why: '' }, { verdict: 'inconclusive', why: '' }]).verdict, 'not shown');
+  assert.equal(allOf([]).verdict, 'inconclusive');
+});
+
+// ---- Figure 1 --------------------------------------------------------------------------------
+
+const decay = (rate: number) => (step: number, seed: number) => 2.3 * Math.exp(-rate * jitter(seed) * step);
+
+test('Figure 1: GN reaches 10x below init in under half the steps (shown), slower (not shown), within spread or too short (inconclusive)', () => {
+  const shown = fig1Findings([...fullBatch(GN, SEEDS, 20, decay(0.6)), ...fullBatch(ADAM, SEEDS, 20, decay(0.2)), ...fullBatch(SGD, SEEDS, 20, decay(0.05))]);
+  assert.equal(verdictOf(shown, 'steps until').verdict, 'shown', verdictOf(shown, 'steps until').why);
+  assert.equal(verdictOf(shown, 'training loss at step 2').verdict, 'shown');
+  assert.match(String(shown[0]!.values.sgd), /not reached by step 20/, 'SGD never gets there: counted as a lower bound');
+
+  const notShown = fig1Findings([...fullBatch(GN, SEEDS, 20, decay(0.15)), ...fullBatch(ADAM, SEEDS, 20, decay(0.6)), ...fullBatch(SGD, SEEDS, 20, decay(0.6))]);
+  assert.deepEqual(verdicts(notShown), ['not shown', 'not shown']);
+
+  // GN's seeds spread widely (rates 1.0, 0.25, 0.5: 10x at steps 3, 10, 5); Adam at steps 11-12.
+  const spread = fig1Findings([...fullBatch(GN, SEEDS, 30, (s, seed) => 2.3 * Math.exp(-{ 42: 1.0, 43: 0.25, 44: 0.5 }[seed]! * s)), ...fullBatch(ADAM, SEEDS, 30, decay(0.2))]);
+  const f = verdictOf(spread, 'steps until');
+  assert.equal(f.verdict, 'inconclusive');
+  assert.match(f.why!, /within the seed spread/);
+
+  const short = fig1Findings([...fullBatch(GN, SEEDS, 2, decay(0.1)), ...fullBatch(ADAM, SEEDS, 2, decay(0.05))]);
+  assert.equal(verdictOf(short, 'steps until').verdict, 'inconclusive');
+  assert.match(verdictOf(short, 'steps until').why!, /too short/);
+});
+
+test('Figure 1: empty, NaN and single-seed tables', () => {
+  const empty = fig1Findings([]);
+  assert.deepEqual(verdicts(empty), ['inconclusive']);
+  assert.match(empty[0]!.why!, /no data/);
+  // GN diverges to NaN after step 1 in every seed: it never gets there, Adam does.
+  const nan = fig1Findings([...fullBatch(GN, SEEDS, 20, (s) => (s < 2 ? 2.3 : NaN)), ...fullBatch(ADAM, SEEDS, 20, decay(0.3))]);
+  assert.equal(verdictOf(nan, 'steps until').verdict, 'not shown');
+  // The last step every run reached with a finite loss is 1: GN's 2.3 there is above Adam's.
+  assert.equal(verdictOf(nan, 'training loss at step 1 (one tenth of 1 steps)').verdict, 'not shown');
+  const single = fig1Findings([...fullBatch(GN, [42], 20, decay(0.6)), ...fullBatch(ADAM, [42], 20, decay(0.2))]);
+  assert.equal(verdictOf(single, 'steps until').verdict, 'shown');
+  assert.match(verdictOf(single, 'steps until').why!, /single seed/);
+});
+
+// ---- Figure 2 --------------------------------------------------------------------------------
+
+/** GN saturates at 0.8 within two epochs and its test loss turns up after epoch 3; Adam keeps falling towards 0.3. */
+const gnSaturates: MiniCurve = {
+  test: (e, s) => (0.8 + 1.5 * Math.exp(-2 * e) + 0.01 * Math.max(0, e - 3)) * jitter(s, 0.002),
+  train: (e, s) => (0.6 + 1.5 * Math.exp(-2 * e)) * jitter(s, 0.002),
+};
+const adamKeepsGoing: MiniCurve = {
+  test: (e, s) => (0.3 + 2 * Math.exp(-0.2 * e)) * jitter(s, 0.002),
+  train: (e, s) => (0.2 + 2 * Math.exp(-0.2 * e)) * jitter(s, 0.002),
+};
+
+test('Figure 2: GN saturates and Adam ends lower (shown), the reverse (not shown), too short or within spread (inconclusive)', () => {
+  const shown = fig2Findings([...miniBatch(GN, SEEDS, 12, gnSaturates), ...miniBatch(ADAM, SEEDS, 12, adamKeepsGoing), ...miniBatch(SGD, SEEDS, 12, adamKeepsGoing)]);
+  assert.deepEqual(verdicts(shown), ['shown', 'shown', 'shown', 'shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
+  assert.match(verdictOf(shown, 'epoch training loss: improvement').label, /epochs 8-12/);
+
+  const reverse = fig2Findings([...miniBatch(GN, SEEDS, 12, adamKeepsGoing), ...miniBatch(ADAM, SEEDS, 12, gnSaturates)]);
+  assert.deepEqual(verdicts(reverse).filter((v) => v !== 'inconclusive'), ['not shown', 'not shown', 'not shown', 'not shown'], JSON.stringify(reverse.map((f) => f.why)));
+  assert.equal(verdictOf(reverse, 'epoch of the lowest').verdict, 'inconclusive', 'GN still falling at the last epoch: too short to call saturation');
+  assert.match(verdictOf(reverse, 'epoch of the lowest').why!, /too short/);
+
+  const short = fig2Findings([...miniBatch(GN, SEEDS, 2, gnSaturates), ...miniBatch(ADAM, SEEDS, 2, adamKeepsGoing)]);
+  assert.equal(verdictOf(short, 'epoch training loss: improvement').verdict, 'inconclusive');
+  assert.match(verdictOf(short, 'epoch training loss: improvement').why!, /too short: 2 epoch/);
+
+  // Same mean curves, seeds scattered by ±30%: every comparison is within the spread.
+  const noisy = (c: MiniCurve): MiniCurve => ({ test: (e, s) => c.test(e, s) * jitter(s, 0.3), train: (e, s) => c.train(e, s) * jitter(s, 0.3) });
+  const flat: MiniCurve = { test: () => 1, train: () => 1 };
+  const spread = fig2Findings([...miniBatch(GN, SEEDS, 12, noisy(flat)), ...miniBatch(ADAM, SEEDS, 12, noisy({ test: () => 0.98, train: () => 0.98 }))]);
+  assert.equal(verdictOf(spread, 'test loss at epoch 12').verdict, 'inconclusive');
+  assert.match(verdictOf(spread, 'test loss at epoch 12').why!, /within the seed spread/);
+});
+
+test('Figure 2: empty, NaN and single-seed tables', () => {
+  assert.deepEqual(verdicts(fig2Findings([])), ['inconclusive']);
+  const nan = fig2Findings([...miniBatch(GN, SEEDS, 12, { test: () => NaN, train: () => NaN }), ...miniBatch(ADAM, SEEDS, 12, adamKeepsGoing)]);
+  assert.ok(verdicts(nan).every((v) => v === 'inconclusive'), JSON.stringify(nan.map((f) => [f.verdict, f.why])));
+  const single = fig2Findings([...miniBatch(GN, [42], 12, gnSaturates), ...miniBatch(ADAM, [42], 12, adamKeepsGoing)]);
+  assert.deepEqual(verdicts(single), ['shown', 'shown', 'shown', 'shown', 'shown']);
+  assert.ok(single.filter((f) => f.verdict).every((f) => /single seed/.test(f.why!)));
+});
+
+// ---- Figure 3 --------------------------------------------------------------------------------
+
+test('Figure 3: GN cuts its own batch most and more than training moves (shown), the reverse (not shown), too short (inconclusive)', () => {
+  const gn = { ...gnSaturates, change: (_e: number, s: number) => -20 * jitter(s) };
+  const rival = { ...adamKeepsGoing, change: (_e: number, s: number) => -3 * jitter(s) };
+  const shown = fig3Findings([...miniBatch(GN, SEEDS, 12, gn), ...miniBatch(ADAM, SEEDS, 12, rival), ...miniBatch(SGD, SEEDS, 12, rival)]);
+  assert.deepEqual(verdicts(shown), ['shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
+
+  const reverse = fig3Findings([
+    ...miniBatch(GN, SEEDS, 12, { ...adamKeepsGoing, change: () => -1 }), ...miniBatch(ADAM, SEEDS, 12, { ...gnSaturates, change: () => -20 }),
+  ]);
+  assert.deepEqual(verdicts(reverse), ['not shown', 'not shown'], JSON.stringify(reverse.map((f) => f.why)));
+
+  const short = fig3Findings([...miniBatch(GN, SEEDS, 2, gn), ...miniBatch(ADAM, SEEDS, 2, rival)]);
+  assert.deepEqual(verdicts(short), ['inconclusive', 'inconclusive']);
+  assert.deepEqual(verdicts(fig3Findings([])), ['inconclusive']);
+  const nan = fig3Findings([...miniBatch(GN, SEEDS, 12, { ...gn, change: () => NaN }), ...miniBatch(ADAM, SEEDS, 12, rival)]);
+  assert.equal(nan[0]!.verdict, 'inconclusive');
+  const single = fig3Findings([...miniBatch(GN, [42], 12, gn), ...miniBatch(ADAM, [42], 12, rival)]);
+  assert.deepEqual(verdicts(single), ['shown', 'shown']);
+});
+
+// ---- Figure 4 --------------------------------------------------------------------------------
+
+/** NTK similarity, NTK rate and CKA of the last half-coupling at checkpoints 0, 1, 2, 5. */
+function analysis(l: Labels, seeds: readonly number[], end: { sim: number; cka: number; rate: number }, spread = 0.001): TidyRow[] {
+  const out: TidyRow[] = [];
+  for (const seed of seeds) {
+    for (const [epoch, t] of [[0, 0], [1, 0.3], [2, 0.6], [5, 1]] as const) {
+      const j = 1 + (seed - 43) * spread;
+      const at = (v: number) => 1 - (1 - v) * t * j;
+      out.push({ ...label(l, seed), epoch, step: epoch * 2, metric: 'ntk_probe_cos_init', value: at(end.sim) });
+      out.push({ ...label(l, seed), epoch, step: epoch * 2, metric: 'cka_init.b0.f', value: 1 });
+      out.push({ ...label(l, seed), epoch, step: epoch * 2, metric: 'cka_init.b1.g', value: at(end.cka) });
+      if (epoch > 0) out.push({ ...label(l, seed), epoch, step: epoch * 2, metric: 'ntk_rate', value: end.rate * 3 * j });
+    }
+  }
+  return out;
+}
+const HC: Labels = { curve: 'gn (half-coupling)', optimizer: 'gn', rule: 'half-coupling' };
+
+test('Figure 4: GN lazier than Adam (shown), less lazy (not shown), within spread (inconclusive); rule gap vs optimizer gap', () => {
+  const lazy = { sim: 0.99, cka: 0.98, rate: 0.001 };
+  const moving = { sim: 0.5, cka: 0.6, rate: 0.05 };
+  const shown = fig4Findings([...analysis(GN, SEEDS, lazy), ...analysis(HC, SEEDS, { ...lazy, sim: 0.985 }), ...analysis(ADAM, SEEDS, moving)]);
+  assert.deepEqual(verdicts(shown), ['shown', 'shown', 'shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
+  assert.match(shown[1]!.label, /last half-coupling/);
+  assert.match(shown[2]!.why!, /GN 0\.001 vs Adam 0\.05/, 'rate per epoch: 0.003 over the 3 epochs from 2 to 5');
+
+  const notShown = fig4Findings([...analysis(GN, SEEDS, moving), ...analysis(HC, SEEDS, lazy), ...analysis(ADAM, SEEDS, { sim: 0.45, cka: 0.5, rate: 0.06 })]);
+  assert.equal(notShown[3]!.verdict, 'not shown', 'the rules differ more than GN and Adam');
+
+  const reversed = fig4Findings([...analysis(GN, SEEDS, moving), ...analysis(ADAM, SEEDS, lazy)]);
+  assert.deepEqual(verdicts(reversed), ['not shown', 'not shown', 'not shown']);
+
+  const spread = fig4Findings([...analysis(GN, SEEDS, { sim: 0.9, cka: 0.9, rate: 0.01 }, 0.8), ...analysis(ADAM, SEEDS, { sim: 0.88, cka: 0.88, rate: 0.011 }, 0.8)]);
+  assert.deepEqual(verdicts(spread), ['inconclusive', 'inconclusive', 'inconclusive'], JSON.stringify(spread.map((f) => f.why)));
+});
+
+test('Figure 4: empty, NaN and single-seed tables', () => {
+  assert.deepEqual(verdicts(fig4Findings([])), ['inconclusive']);
+  const nan = fig4Findings([...analysis(GN, SEEDS, { sim: NaN, cka: NaN, rate: NaN }), ...analysis(ADAM, SEEDS, { sim: 0.5, cka: 0.5, rate: 0.1 })]);
+  assert.ok(verdicts(nan).every((v) => v === 'inconclusive'));
+  const single = fig4Findings([...analysis(GN, [42], { sim: 0.99, cka: 0.98, rate: 0.001 }), ...analysis(ADAM, [42], { sim: 0.5, cka: 0.6, rate: 0.05 })]);
+  assert.deepEqual(verdicts(single), ['shown', 'shown', 'shown']);
+  assert.match(single[0]!.why!, /single seed/);
+});
+
+// ---- Figure 5 --------------------------------------------------------------------------------
+
+test('Figure 5: the Figure 1 and 2 tests on each regime\'s rows', () => {
+  const ds = 'CIFAR-10';
+  const full = (l: Labels) => ({ ...l, dataset: ds, variant: 'full batch' });
+  const mini = (l: Labels) => ({ ...l, dataset: ds, variant: 'mini-batch' });
+  const table = [
+    ...fullBatch(full(GN), SEEDS, 20, decay(0.6)), ...fullBatch(full(ADAM), SEEDS, 20, decay(0.2)),
+    ...miniBatch(mini(GN), SEEDS, 12, gnSaturates), ...miniBatch(mini(ADAM), SEEDS, 12, adamKeepsGoing),
+  ];
+  const f = fig5Findings(table);
+  assert.ok(f.some((x) => /full batch/.test(x.label)) && f.some((x) => /mini-batch/.test(x.label)));
+  assert.deepEqual(verdicts(f), ['shown', 'shown', 'shown', 'shown', 'shown', 'shown', 'shown']);
+  assert.ok(verdicts(fig5Findings([])).every((v) => v === 'inconclusive'));
+});
+
+// ---- Appendix: longer training ---------------------------------------------------------------
+
+test('Appendix longer training: GN stalls (shown), keeps improving while Adam stalls (not shown), too short or empty (inconclusive)', () => {
+  const shown = longerFindings([...miniBatch(GN, SEEDS, 12, gnSaturates), ...miniBatch(ADAM, SEEDS, 12, adamKeepsGoing), ...miniBatch(SGD, SEEDS, 12, adamKeepsGoing)]);
+  assert.deepEqual(verdicts(shown), ['shown', 'shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
+  const reverse = longerFindings([...miniBatch(GN, SEEDS, 12, adamKeepsGoing), ...miniBatch(ADAM, SEEDS, 12, gnSaturates)]);
+  assert.deepEqual(verdicts(reverse), ['not shown', 'not shown', 'not shown']);
+  const short = longerFindings([...miniBatch(GN, SEEDS, 4, gnSaturates), ...miniBatch(ADAM, SEEDS, 4, adamKeepsGoing)]);
+  assert.deepEqual(verdicts(short).slice(0, 2), ['inconclusive', 'inconclusive']);
+  assert.match(short[0]!.why!, /too short/);
+  assert.deepEqual(verdicts(longerFindings([])), ['inconclusive']);
+  const single = longerFindings([...miniBatch(GN, [42], 12, gnSaturates), ...miniBatch(ADAM, [42], 12, adamKeepsGoing)]);
+  assert.deepEqual(verdicts(single), ['shown', 'shown', 'shown']);
+});
