@@ -1,8 +1,9 @@
 /**
  * Progress of a run: events for callers (onProgress) and the default reporter on stderr, a
  * progress bar with ETA on a TTY, else one line per run (notebooks, CI logs), plus one line per
- * epoch at most every `everyMs` (default a minute) while a long run is going.
+ * epoch at most every `everyMs` (default a minute, or EXACT_GN_PROGRESS_MS) while a long run is going.
  */
+import { ConfigError, show } from '../util/errors.js';
 
 /** What just happened; every event is reported after its row or file is durably written. */
 export interface ProgressEvent {
@@ -67,7 +68,7 @@ export interface ProgressReporterOptions {
  * await runExperiment(cfg, { onProgress: progressReporter(process.stderr, { everyMs: 10_000 }) });
  */
 export function progressReporter(out: Out = process.stderr, opts: ProgressReporterOptions = {}): (e: ProgressEvent) => void {
-  const everyMs = opts.everyMs ?? 60_000;
+  const everyMs = opts.everyMs ?? progressEveryMsFromEnv();
   let lastDraw = 0;
   let lastLine = 0;
   let lastTest = '';
@@ -96,6 +97,21 @@ export function progressReporter(out: Out = process.stderr, opts: ProgressReport
       out.write(`${e.key}${what} epoch ${e.epoch}/${e.epochs} step ${e.step}/${e.totalSteps} train_loss ${fmt(e.trainLoss)}${lastTest} elapsed ${formatDuration(e.elapsedMs)}${e.kind === 'done' ? '' : ` eta ${eta}`}\n`);
     }
   };
+}
+
+/**
+ * The epoch-line interval off a terminal: EXACT_GN_PROGRESS_MS (milliseconds; 0 = every epoch, as
+ * a cluster job's log may want), else one minute. A value that is not a non-negative number is
+ * refused with the value, so a typo does not silently mean the default.
+ */
+export function progressEveryMsFromEnv(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.EXACT_GN_PROGRESS_MS;
+  if (raw === undefined || raw === '') return 60_000;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new ConfigError('EXACT_GN_PROGRESS_MS', `expected milliseconds between progress lines (a number >= 0, 0 = every epoch), got ${show(raw)}`);
+  }
+  return ms;
 }
 
 function fmt(x: number | undefined): string {

@@ -16,7 +16,8 @@ import { tempRoot } from './fixtures/configs.js';
 const REPO = join(import.meta.dirname, '..', '..');
 const BIN = join(REPO, 'bin', 'exact-gn.js');
 const FIGURES = 'appendix-weight-decay'; // 3 quick mini-batch MNIST runs: GN, GN with weight decay, Adam
-const env = { ...process.env, EXACT_GN_BACKEND: process.env.EXACT_GN_BACKEND ?? 'wasm' };
+// EXACT_GN_PROGRESS_MS=0: a line per epoch, which the test waits for before killing a task.
+const env = { ...process.env, EXACT_GN_BACKEND: process.env.EXACT_GN_BACKEND ?? 'wasm', EXACT_GN_PROGRESS_MS: '0' };
 
 interface Proc {
   proc: ChildProcess;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, progressReporter, type ProgressEvent } from '../../src/experiments/progress.js';
+import { formatDuration, progressEveryMsFromEnv, progressReporter, type ProgressEvent } from '../../src/experiments/progress.js';
 
 const base = { key: 'run1', epochs: 10, batches: 5, totalSteps: 50, resumedAt: 0, etaMs: null } as const;
 const ev = (kind: ProgressEvent['kind'], epoch: number, elapsedMs: number, extra: Partial<ProgressEvent> = {}): ProgressEvent =>
@@ -53,4 +53,14 @@ test('formatDuration', () => {
   assert.equal(formatDuration(42_000), '42s');
   assert.equal(formatDuration(187_000), '3m07s');
   assert.equal(formatDuration(3_720_000), '1h02m');
+});
+
+test('EXACT_GN_PROGRESS_MS sets the epoch-line interval, and a bad value is refused with the value', () => {
+  assert.equal(progressEveryMsFromEnv({}), 60_000);
+  assert.equal(progressEveryMsFromEnv({ EXACT_GN_PROGRESS_MS: '' }), 60_000);
+  assert.equal(progressEveryMsFromEnv({ EXACT_GN_PROGRESS_MS: '0' }), 0);
+  assert.equal(progressEveryMsFromEnv({ EXACT_GN_PROGRESS_MS: '2500' }), 2500);
+  for (const bad of ['-1', 'soon', 'NaN']) {
+    assert.throws(() => progressEveryMsFromEnv({ EXACT_GN_PROGRESS_MS: bad }), new RegExp(`EXACT_GN_PROGRESS_MS.*${bad}`));
+  }
 });
