@@ -13,7 +13,8 @@ import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { gnOptions, gnUpdate, type BlockDiagnostics, type GNOptions } from '../gn/step.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
 import { checkLabels, nonFiniteInputError } from '../model/batch-checks.js';
-import { disposeParams, forEachParam, mapParams, traceParamVjp, zipParams, type Params, type RevMLP } from '../model/revmlp.js';
+import { disposeParams, forEachParam, halvesParamVjp, mapParams, zipParams, type Params, type RevMLP } from '../model/revmlp.js';
+import { phase } from '../gn/phases.js';
 
 export type OptimizerName = 'gn' | 'sgd' | 'adam';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['gn', 'sgd', 'adam'];
@@ -99,15 +100,17 @@ export function lossAndGrad(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): 
   const k = model.config.classes;
   checkLabels(labels, n, k);
   return tidy(() => {
-    const tr = model.forwardTrace(x);
-    const logits = tf.matMul<tf.Tensor2D>(tr.z, model.U).dataSync();
+    const { blocks, z } = phase('forward', () => model.forwardHalves(x));
+    const logits = phase('forward', () => tf.matMul<tf.Tensor2D>(z, model.U).dataSync());
     const loss = crossEntropyHost(logits, labels, n, k);
     if (!Number.isFinite(loss)) throw nonFiniteInputError(x) ?? new NumericalError(`the batch loss is ${loss}: the model has diverged (lower the learning rate)`);
     const p = softmaxHost(logits, n, k);
     const gl = new Float32Array(n * k);
     for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) gl[r * k + c] = (p[r * k + c]! - (labels[r] === c ? 1 : 0)) / n;
-    const gz = tf.matMul<tf.Tensor2D>(tf.tensor2d(gl, [n, k]), model.Ut);
-    return { loss, grads: traceParamVjp(model, tr, gz, model.params) };
+    return phase('VJP', () => {
+      const gz = tf.matMul<tf.Tensor2D>(tf.tensor2d(gl, [n, k]), model.Ut);
+      return { loss, grads: halvesParamVjp(model, blocks, gz) };
+    });
   });
 }
 
