@@ -36,6 +36,9 @@ export interface BlasAddon {
   /** Vectorized float32 elementwise loops (see NativeElementwise); absent in builds before them. */
   binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, m: number): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** Fused Adam / SGD updates (s = [lr, b1, b2, c1, c2, eps, wd] / [lr, wd]); absent in older builds. */
+  adam?(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, outW: Float32Array, outM: Float32Array, outV: Float32Array, s: Float64Array): void;
+  sgd?(w: Float32Array, g: Float32Array, outW: Float32Array, s: Float64Array): void;
 }
 
 const ADDON_FILE = 'exact_gn_blas.node';
@@ -162,6 +165,19 @@ function valuesOf(backend: MathBackendCPU, t: Info): Float32Array | null {
   return v instanceof Float32Array ? v : null;
 }
 
+/** GEMM-equivalent FLOPs of the float32 products run on this backend so far (2 m n k each; ssyrk n^2 k). */
+let matMulFlops = 0;
+
+/**
+ * Running count of the matrix-product FLOPs of the blas backend (for per-phase accounting).
+ *
+ * @example
+ * const f0 = blasFlopCount(); tf.matMul(a, b); const gflop = (blasFlopCount() - f0) / 1e9;
+ */
+export function blasFlopCount(): number {
+  return matMulFlops;
+}
+
 /** BatchMatMul on OpenBLAS (float32; other dtypes go to the cpu kernel). A A^T and A^T A use ssyrk. */
 function batchMatMul(args: KernelArgs): Info {
   const b = addon!;
@@ -188,7 +204,9 @@ function batchMatMul(args: KernelArgs): Info {
   const so = m * n;
   if (batch === 1 && a.dataId === bb.dataId && transposeA !== transposeB && m === n) {
     b.ssyrk(transposeA, m, k, 1, av, 0, out); // A A^T or A^T A: half the flops, symmetric result
+    matMulFlops += m * m * k;
   } else {
+    matMulFlops += 2 * batch * m * n * k;
     for (let i = 0; i < batch; i++) {
       const ia = (i % batchA) * sa;
       const ib = (i % batchB) * sb;
@@ -225,6 +243,88 @@ function fusedMatMul(args: KernelArgs): Info {
   return current;
 }
 
+const ADAM_KERNEL = 'ExactGnFusedAdam';
+const SGD_KERNEL = 'ExactGnFusedSgd';
+
+/** The fused optimizer kernels (inputs w, g[, m, v]; one output per updated tensor). */
+function fusedKernels(b: BlasAddon): tf.KernelConfig[] {
+  const f32 = (backend: MathBackendCPU, t: Info): Float32Array => {
+    const v = valuesOf(backend, t);
+    if (!v || v.length !== tf.util.sizeFromShape(t.shape)) throw new Error('fused update: expected dense float32 tensors');
+    return v;
+  };
+  return [
+    {
+      kernelName: ADAM_KERNEL,
+      backendName: 'blas',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const be = backend as MathBackendCPU;
+        const { w, g, m, v } = inputs as { w: Info; g: Info; m: Info; v: Info };
+        const s = (attrs as { s: number[] }).s;
+        const len = tf.util.sizeFromShape(w.shape);
+        const out = [allocFloat32(be, len), allocFloat32(be, len), allocFloat32(be, len)] as const;
+        b.adam!(f32(be, w), f32(be, g), f32(be, m), f32(be, v), out[0], out[1], out[2], Float64Array.from(s));
+        return out.map((o) => be.makeTensorInfo(w.shape, 'float32', o));
+      },
+    },
+    {
+      kernelName: SGD_KERNEL,
+      backendName: 'blas',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const be = backend as MathBackendCPU;
+        const { w, g } = inputs as { w: Info; g: Info };
+        const out = allocFloat32(be, tf.util.sizeFromShape(w.shape));
+        b.sgd!(f32(be, w), f32(be, g), out, Float64Array.from((attrs as { s: number[] }).s));
+        return be.makeTensorInfo(w.shape, 'float32', out);
+      },
+    },
+  ];
+}
+
+/** Adam's scalars for {@link FusedUpdates.adam}. */
+export interface AdamScalars {
+  lr: number;
+  b1: number;
+  b2: number;
+  /** Bias corrections 1 - b1^t and 1 - b2^t. */
+  c1: number;
+  c2: number;
+  eps: number;
+  wd: number;
+}
+
+/**
+ * One-pass optimizer updates of the blas backend, bit-identical to the tfjs ops of src/optim:
+ * adam returns [w', m', v'], sgd returns w - lr (g + wd w).
+ */
+export interface FusedUpdates {
+  adam(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamScalars): [tf.Tensor, tf.Tensor, tf.Tensor];
+  sgd(w: tf.Tensor, g: tf.Tensor, lr: number, wd: number): tf.Tensor;
+}
+
+/**
+ * The fused updates when the active backend is `blas` and its addon has them; null otherwise (the
+ * caller then runs the same arithmetic as tfjs ops).
+ *
+ * @example
+ * const fused = fusedUpdates();
+ * const next = fused ? fused.sgd(w, g, 0.1, 0) : tf.sub(w, tf.mul(g, 0.1));
+ */
+export function fusedUpdates(): FusedUpdates | null {
+  if (tf.getBackend() !== 'blas' || typeof addon?.adam !== 'function' || typeof addon.sgd !== 'function') return null;
+  const float32 = (...ts: tf.Tensor[]): boolean => ts.every((t) => t.dtype === 'float32');
+  return {
+    adam: (w, g, m, v, s) => {
+      if (!float32(w, g, m, v)) throw new Error('fused adam: float32 tensors only');
+      return tf.engine().runKernel(ADAM_KERNEL, { w, g, m, v }, { s: [s.lr, s.b1, s.b2, s.c1, s.c2, s.eps, s.wd] }) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+    },
+    sgd: (w, g, lr, wd) => {
+      if (!float32(w, g)) throw new Error('fused sgd: float32 tensors only');
+      return tf.engine().runKernel(SGD_KERNEL, { w, g }, { s: [lr, wd] }) as tf.Tensor;
+    },
+  };
+}
+
 let registered = false;
 
 /** Registers backend `blas` and its kernels (every cpu kernel, with the overrides above). */
@@ -238,6 +338,7 @@ function registerBlas(): void {
   for (const cfg of tf.getKernelsForBackend('cpu')) {
     tf.registerKernel({ ...cfg, backendName: 'blas', kernelFunc: overrides[cfg.kernelName] ?? cfg.kernelFunc });
   }
+  if (typeof addon!.adam === 'function' && typeof addon!.sgd === 'function') for (const k of fusedKernels(addon!)) tf.registerKernel(k);
   tf.registerBackend('blas', () => new BlasBackend(), 1);
   registered = true;
 }

@@ -145,6 +145,39 @@ export class RevMLP {
     this.refreshMaps();
   }
 
+  /**
+   * Replaces each trained tensor w by fn(w, name, index) (index in {@link forEachParam} order), one
+   * at a time, disposing the old one right away: the peak memory of an in-place update (the
+   * parameters plus one tensor), unlike building a whole new set for {@link setParams}. Each fn runs
+   * in its own tidy; keep anything else it makes that must outlive it.
+   *
+   * @example
+   * model.updateParams((w, name, i) => tf.sub(w, tf.mul(grads[i], lr)));
+   */
+  updateParams(fn: (w: tf.Tensor, name: string, index: number) => tf.Tensor): void {
+    const next: Params = this._params.map((bp) => ({ f: { ...bp.f }, g: { ...bp.g } }));
+    let i = 0;
+    try {
+      for (const bp of next) {
+        for (const side of ['f', 'g'] as const) {
+          const hp = bp[side];
+          for (const kind of ['Wt', 'b'] as const) {
+            const old = hp[kind];
+            if (!old) continue;
+            const name = `blocks.${next.indexOf(bp)}.${side}.${kind === 'Wt' ? 'W' : 'b'}`;
+            const fresh = tf.keep(tf.tidy(() => fn(old, name, i++)));
+            if (kind === 'Wt') hp.Wt = fresh as tf.Tensor2D;
+            else hp.b = fresh as tf.Tensor1D;
+            if (fresh !== old) old.dispose();
+          }
+        }
+      }
+    } finally {
+      this._params = next;
+      this.refreshMaps();
+    }
+  }
+
   /** Recomputes M = V^T W^T of every linear half for the current params (one d/2 x h x d/2 product each). */
   private refreshMaps(): void {
     for (const M of this.maps.values()) M.dispose();
