@@ -19,7 +19,8 @@
 import { tf, tidy } from '../backend/index.js';
 import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { gramPinvSolve, PINV_METHODS, type PinvMethod } from '../linalg/index.js';
+import { factoredPinvSolve, gramPinvSolve, PINV_METHODS, type PinvMethod } from '../linalg/index.js';
+import { matMulT } from '../backend/blas.js';
 import {
   disposeParams,
   featureMatrix,
@@ -389,7 +390,7 @@ const KEEP_ACTIVATIONS_MB = 1024;
 /** Bytes the halves of a forward pass keep beyond their inputs (n x h features, twice for tanh). */
 function keptFeatureBytes(model: RevMLP, n: number): number {
   let bytes = 0;
-  for (const b of model.fixed) for (const fx of [b.f, b.g]) if (!fx.K) bytes += n * featureWidth(model.config) * 4 * (fx.act === 'tanh' ? 2 : 1);
+  for (const b of model.fixed) for (const fx of [b.f, b.g]) if (!fx.L) bytes += n * featureWidth(model.config) * 4 * (fx.act === 'tanh' ? 2 : 1);
   return bytes;
 }
 
@@ -446,31 +447,35 @@ export function solveHalf(
 ): { delta: HalfParams; diag: HalfDiagnostics; realized?: tf.Tensor2D } {
   const a = A instanceof tf.Tensor ? featureMatrix(A, bias) : A;
   if (a.bias !== bias) throw new Error(`solveHalf: the feature matrix ${a.bias ? 'has' : 'has no'} ones column but bias = ${bias}`);
-  const [n, m] = t.shape;
-  let C: tf.Tensor2D;
-  let diag: HalfDiagnostics;
-  let G: tf.Tensor2D | null = null;
+  const n = t.shape[0];
   if (o.pinv === 'transpose') {
-    C = t;
-    diag = { rank: n, n, cond: NaN, method: 'transpose' };
-  } else {
-    G = phase('Gram', () => a.gram());
-    const context = `batch n = ${n}, features h+1 = ${a.width + (bias ? 1 : 0)}; the exact right inverse needs rank n`;
-    ({ C, diag } = phase('host solve', () => hostSolve(G!, t, o, where, context, stream)));
+    return { delta: phase('S^T C', () => a.transposeTimes(t)), diag: { rank: n, n, cond: NaN, method: 'transpose' } };
   }
+  // G = A A^T, or its narrow factor B (G = B B^T) when A's rank is below n (the linear first block):
+  // then only B^T B (r x r) is decomposed on the host.
+  const B = o.pinv === 'truncated' && a.factorWidth !== null ? phase('Gram', () => a.factor()) : null;
+  const G = B ? null : phase('Gram', () => a.gram());
+  const context = `batch n = ${n}, features h+1 = ${a.width + (bias ? 1 : 0)}; the exact right inverse needs rank n`;
+  const { C, diag } = phase('host solve', () => hostSolve(B ?? G!, !!B, t, o, where, context, stream));
   const delta = phase('S^T C', () => a.transposeTimes(C));
-  // A dTheta = S S^T C + 1 1^T C = G C: the realized output change, at n/h of the cost of A dTheta.
-  return G ? { delta, diag, realized: phase('S^T C', () => tf.matMul<tf.Tensor2D>(G!, C)) } : { delta, diag };
+  // A dTheta = A A^T C = G C (or B (B^T C)): the realized output change, at n/h of the cost of A dTheta.
+  const realized = phase('S^T C', () => (B ? tf.matMul<tf.Tensor2D>(B, matMulT(B, C, true, false)) : tf.matMul<tf.Tensor2D>(G!, C)));
+  return { delta, diag, realized };
 }
 
-/** C = G^+ t in float64 on the host (the truncation, damping or noise of the options). */
-function hostSolve(G: tf.Tensor2D, t: tf.Tensor2D, o: GNOptions, where: string, context: string, stream: number): { C: tf.Tensor2D; diag: HalfDiagnostics } {
+/**
+ * C = G^+ t in float64 on the host (the truncation, damping or noise of the options), from G itself
+ * or (`factored`) from B with G = B B^T.
+ */
+function hostSolve(M: tf.Tensor2D, factored: boolean, t: tf.Tensor2D, o: GNOptions, where: string, context: string, stream: number): { C: tf.Tensor2D; diag: HalfDiagnostics } {
   const [n, m] = t.shape;
-  const gram = Float64Array.from(G.dataSync());
+  const mat = Float64Array.from(M.dataSync());
   const rhs = Float64Array.from(t.dataSync());
   let res;
   try {
-    res = gramPinvSolve(gram, n, rhs, m, { method: o.pinv, rtol: o.rtol, atol: o.atol, damping: o.damping, wantSpectrum: o.spectrum });
+    res = factored
+      ? factoredPinvSolve(mat, n, M.shape[1], rhs, m, { rtol: o.rtol, atol: o.atol })
+      : gramPinvSolve(mat, n, rhs, m, { method: o.pinv, rtol: o.rtol, atol: o.atol, damping: o.damping, wantSpectrum: o.spectrum });
   } catch (e) {
     if (e instanceof NumericalError) throw new NumericalError(`${where}: ${e.message} (${context})`);
     throw e;
@@ -478,7 +483,7 @@ function hostSolve(G: tf.Tensor2D, t: tf.Tensor2D, o: GNOptions, where: string, 
   const sol = res.solution;
   if (o.noise > 0) perturb(sol, o.noise, o.noiseSeed * 1000003 + stream);
   const diag: HalfDiagnostics = { rank: res.rank, n, cond: res.cond, method: res.method };
-  if (res.spectrum) diag.spectrum = res.spectrum;
+  if (res.spectrum && o.spectrum) diag.spectrum = res.spectrum;
   return { C: tf.tensor2d(Float32Array.from(sol), [n, m]), diag };
 }
 

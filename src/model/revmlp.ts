@@ -14,6 +14,7 @@ import { tf, tidy } from '../backend/index.js';
 import { matMulT } from '../backend/blas.js';
 import { Rng } from '../util/rng.js';
 import { orthonormalColumns } from '../linalg/orthonormal.js';
+import { cholesky } from '../linalg/cholesky.js';
 import { ConfigError } from '../util/errors.js';
 import { blockActivation, featureWidth, modelConfig, type Activation, type RevMLPConfig, type RevMLPConfigInput } from './config.js';
 
@@ -39,11 +40,11 @@ export interface HalfFixed {
   /** s of this half (same for f and g of a block). */
   act: Activation;
   /**
-   * K = V^T V [d/2, d/2], fixed: present only on a linear half (s = identity, block 1 in the paper)
-   * whose bottleneck is wider than its input (h > d/2). Then its products run without the n x h
-   * feature matrix (see {@link linearHalf}).
+   * L [d/2, d/2], lower triangular with L L^T = V^T V (fixed): present only on a linear half
+   * (s = identity, block 1 in the paper) whose bottleneck is wider than its input (h > d/2). Then
+   * its products run without the n x h feature matrix (see {@link linearHalf}).
    */
-  K?: tf.Tensor2D;
+  L?: tf.Tensor2D;
 }
 export interface BlockFixed {
   f: HalfFixed;
@@ -114,7 +115,10 @@ export class RevMLP {
           const V = need(host, `${name}.V`);
           hf.V = tf.keep(tf.tensor2d(V, [h, half]));
           hf.Vt = tf.keep(tf.transpose(hf.V));
-          if (foldLinear && act === 'linear' && h > half) hf.K = tf.keep(tf.matMul<tf.Tensor2D>(hf.Vt, hf.V));
+          if (foldLinear && act === 'linear' && h > half) {
+            const L = gramFactor(hf.Vt, hf.V);
+            if (L) hf.L = tf.keep(L);
+          }
         }
         fx[side] = hf;
         const W = need(host, `${name}.W`);
@@ -185,7 +189,7 @@ export class RevMLP {
     this.fixed.forEach((fx, l) => {
       for (const side of ['f', 'g'] as const) {
         const hf = fx[side];
-        if (hf.K) this.maps.set(`${l}.${side}`, tf.keep(tf.matMul<tf.Tensor2D>(hf.Vt!, this._params[l]![side].Wt)));
+        if (hf.L) this.maps.set(`${l}.${side}`, tf.keep(tf.matMul<tf.Tensor2D>(hf.Vt!, this._params[l]![side].Wt)));
       }
     });
   }
@@ -197,7 +201,7 @@ export class RevMLP {
   halfAt(l: number, side: HalfName, x: tf.Tensor2D, params: Params = this._params): HalfAt {
     const fx = this.fixed[l]![side];
     const p = params[l]![side];
-    if (!fx.K) return plainHalf(fx, p, x);
+    if (!fx.L) return plainHalf(fx, p, x);
     const cached = params === this._params ? this.maps.get(`${l}.${side}`) : undefined;
     return linearHalf(fx, p, x, cached ?? tf.matMul<tf.Tensor2D>(fx.Vt!, p.Wt), !cached);
   }
@@ -345,7 +349,7 @@ export class RevMLP {
     for (const b of this.fixed) for (const h of [b.f, b.g]) {
       h.V?.dispose();
       h.Vt?.dispose();
-      h.K?.dispose();
+      h.L?.dispose();
     }
     this.U.dispose();
     this.Ut.dispose();
@@ -482,6 +486,13 @@ export interface FeatureMatrix {
   readonly bias: boolean;
   /** A A^T = S S^T (+ 1 1^T) [n, n]. */
   gram(): tf.Tensor2D;
+  /**
+   * Width r of a factor B with B B^T = A A^T, when r < n (A A^T is then singular and its nonzero
+   * eigenvalues are those of the small r x r matrix B^T B); null when no such narrow factor exists.
+   */
+  readonly factorWidth: number | null;
+  /** The factor B [n, r] (only when factorWidth is not null). */
+  factor(): tf.Tensor2D;
   /** A^T C as parameters: dW^T = S^T C [h, m] (and db = 1^T C [m]). */
   transposeTimes(C: tf.Tensor2D): HalfParams;
   /** A dTheta = S dW^T (+ 1 db^T) [n, m]: the half's output change when its parameters move. */
@@ -544,43 +555,69 @@ export function plainHalf(fx: HalfFixed, p: HalfParams, x: tf.Tensor2D, features
 
 /** A = [S, 1] (ones column only with `bias`) for explicit features S [n, h]. */
 export function featureMatrix(S: tf.Tensor2D, bias: boolean): FeatureMatrix {
+  const [n, h] = S.shape;
+  const r = h + (bias ? 1 : 0);
   return {
-    n: S.shape[0],
-    width: S.shape[1],
+    n,
+    width: h,
     bias,
     gram: () => {
       const G = matMulT(S, S, false, true); // S S^T: one ssyrk on the blas backend
       return bias ? (tf.add(G, 1) as tf.Tensor2D) : G;
     },
+    factorWidth: r < n ? r : null,
+    factor: () => withOnes(S, bias),
     transposeTimes: (C) => withBias({ Wt: matMulT(S, C, true, false) }, C, bias),
     times: (d) => paramJvp(S, d),
   };
 }
 
+/** [M, 1] (the ones column only with `bias`). */
+function withOnes(M: tf.Tensor2D, bias: boolean): tf.Tensor2D {
+  return bias ? (tf.concat([M, tf.ones([M.shape[0], 1])], 1) as tf.Tensor2D) : M;
+}
+
+/**
+ * L with L L^T = V^T V (float64 Cholesky on the host of the float32 product, returned as float32),
+ * or null when V^T V is not positive definite.
+ */
+function gramFactor(Vt: tf.Tensor2D, V: tf.Tensor2D): tf.Tensor2D | null {
+  const half = V.shape[1];
+  const K = Float64Array.from(tf.tidy(() => tf.matMul(Vt, V).dataSync()));
+  const L = cholesky(K, half);
+  return L ? tf.tensor2d(Float32Array.from(L), [half, half]) : null;
+}
+
 /**
  * The linear-block algebra (s = identity, h > d/2: block 1 of the paper), never forming the n x h
  * features S = X V^T. With M = V^T W^T [d/2, d/2] (refreshed by the model whenever W changes) and
- * K = V^T V [d/2, d/2] (fixed):
+ * L L^T = V^T V [d/2, d/2] (fixed), writing B = [X L, 1] [n, d/2 + 1]:
  *   out      = X M + 1 b^T                  (n d^2 instead of 2 n h d)
  *   J v      = v M,   J^T g = g M^T
- *   A A^T    = X K X^T + 1 1^T              (n d^2 + n^2 d instead of n^2 h)
+ *   A A^T    = X V^T V X^T + 1 1^T = B B^T  (n d^2 + n^2 d instead of n^2 h), and B itself as the
+ *              narrow factor of A A^T (rank <= d/2 + 1 < n: see factoredPinvSolve)
  *   A^T C    : dW^T = V (X^T C), db = 1^T C (d n m + h d m instead of h n m)
  *   A dTheta = X (V^T dW^T) + 1 db^T
  * (d here is d/2, the width of a half). Equal to {@link plainHalf} up to float32 rounding.
  * `ownsM`: M was formed for this call and is disposed with the half.
  */
 export function linearHalf(fx: HalfFixed, p: HalfParams, x: tf.Tensor2D, M: tf.Tensor2D, ownsM = false): HalfAt {
-  const { V, Vt, K } = fx;
-  if (!V || !Vt || !K) throw new Error('linearHalf needs a bottlenecked linear half (V, V^T and K = V^T V)');
+  const { V, Vt, L } = fx;
+  if (!V || !Vt || !L) throw new Error('linearHalf needs a bottlenecked linear half (V, V^T and L, L L^T = V^T V)');
   const bias = !!p.b;
+  const [n, half] = x.shape;
+  const r = half + (bias ? 1 : 0);
+  const factor = (): tf.Tensor2D => withOnes(tf.matMul<tf.Tensor2D>(x, L), bias);
   const A: FeatureMatrix = {
-    n: x.shape[0],
+    n,
     width: V.shape[0],
     bias,
-    gram: () => {
-      const G = matMulT(tf.matMul<tf.Tensor2D>(x, K), x, false, true);
-      return bias ? (tf.add(G, 1) as tf.Tensor2D) : G;
-    },
+    gram: () => tf.tidy(() => {
+      const B = factor();
+      return matMulT(B, B, false, true); // one ssyrk on the blas backend
+    }),
+    factorWidth: r < n ? r : null,
+    factor,
     transposeTimes: (C) => withBias({ Wt: tf.matMul<tf.Tensor2D>(V, matMulT(x, C, true, false)) }, C, bias),
     times: (d) => {
       const out = tf.matMul<tf.Tensor2D>(x, tf.matMul<tf.Tensor2D>(Vt, d.Wt));
