@@ -254,6 +254,12 @@ function solveDamped(g: Float64Array, n: number, rhs: Float64Array, m: number, d
  * eigenvalue may fall below the cut (the caller then uses the eigendecomposition).
  */
 function solveTruncatedFast(g: Float64Array, n: number, rhs: Float64Array, m: number, rtol: number, atol: number): GramPinvResult | null {
+  // Surely truncated, decided before the power iteration: lambda_max >= lo (the largest diagonal entry
+  // and the Rayleigh quotient of the ones vector both bound it from below), so when G - tau_lo I is not
+  // positive definite some eigenvalue lies below tau_lo <= the cut.
+  const lo = Math.max(maxDiagonal(g, n), onesRayleighQuotient(g, n));
+  const tauLo = Math.max(rtol * Math.sqrt(lo), atol) ** 2;
+  if (tauLo > 0 && cholesky(g, n, { shift: tauLo }) === null) return null;
   const lpow = powerIterationMax(g, n, FAST_POWER);
   if (!(lpow > 0)) return null;
   const lmaxUpper = Math.max(lpow, Math.min(spectralRadiusBound(g, n), LAMBDA_MAX_INFLATE * lpow));
@@ -379,6 +385,13 @@ function withSpectrum(result: GramPinvResult, ascending: Float64Array): void {
 /** lambda_max / lambda_min, Infinity when lambda_min <= n * eps * lambda_max (numerically zero). */
 function condOf(lmax: number, lmin: number, n: number): number {
   return lmin > n * Number.EPSILON * lmax && lmin > 0 ? lmax / lmin : Infinity;
+}
+
+/** 1^T G 1 / n. */
+function onesRayleighQuotient(g: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n * n; i++) s += g[i]!;
+  return s / n;
 }
 
 /** Largest diagonal entry (at least the smallest positive normal number). */

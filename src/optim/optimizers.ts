@@ -141,12 +141,12 @@ abstract class Base implements Optimizer {
     const { lr, weightDecay: wd } = this.config;
     const fused = fusedUpdates();
     const ds = paramList(d);
-    model.updateParams((w, _name, i) => {
+    phase('apply', () => model.updateParams((w, _name, i) => {
       const g = ds[i]!;
       const next = fused ? fused.sgd(w, g, lr, wd) : wd > 0 ? tf.sub(w, tf.mul(tf.add(g, tf.mul(w, wd)), lr)) : tf.sub(w, tf.mul(g, lr));
       g.dispose();
       return next;
-    });
+    }));
   }
 }
 
@@ -202,13 +202,13 @@ class Adam extends Base {
     try {
       // One parameter at a time, each old m, v, g and w freed as soon as its update is made (the
       // memory of PyTorch's in-place update).
-      model.updateParams((w, _name, i) => {
+      phase('apply', () => model.updateParams((w, _name, i) => {
         const [w1, m1, v1] = fused ? fused.adam(w, g[i]!, m[i]!, v[i]!, s) : adamOps(w, g[i]!, m[i]!, v[i]!, s);
         nextM[i] = tf.keep(m1);
         nextV[i] = tf.keep(v1);
         for (const t of [g[i]!, m[i]!, v[i]!]) t.dispose();
         return w1;
-      });
+      }));
     } finally {
       // On a failure part-way the moments not yet updated keep their old values.
       this.m = fromList(model.params, m.map((t, i) => nextM[i] ?? t));
