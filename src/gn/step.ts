@@ -3,14 +3,16 @@
  *
  *  1. function-space target per sample in logit space, e (n x k), lifted to z-space: T = e U^T;
  *  2. pull-back of T through the inverse network, block by block from the output:
- *       x2 = y2 - g(y1),  x1 = y1 - f(x2)                      (inputs rebuilt, nothing stored)
- *       dx2 = t2 - J_g(y1) t1,  dx1 = t1 - J_f(x2) dx2           (JVP of the inverse map)
+ *       x2 = y2 - g(y1),  x1 = y1 - f(x2)                      (inputs rebuilt, nothing stored,
+ *                                                                or kept from the forward: BlockInputs)
+ *       dx2 = t2 - J_g(y1) t1,  dx1 = t1 - J_f(x2) dx2           (JVP of the inverse map: pullBack)
  *  3. per block, with A_1 = [s(X2 V_f^T), 1], A_2 = [s(Y1 V_g^T), 1] and Theta = [W^T; b^T]:
  *       dTheta_f = A_1^+ t1
  *       dTheta_g = A_2^+ (t2 - J_g(Y1) (A_1 dTheta_f))            rule 'block' (corrected, default)
  *       dTheta_g = A_2^+ t2                                        rule 'half-coupling' (paper-era)
  *     where A^+ t = A^T (A A^T)^+ t: the n x n Gram matrix A A^T is formed on the backend and its
- *     (truncated) pseudo-inverse applied on the host in float64;
+ *     (truncated) pseudo-inverse applied on the host in float64 (solveHalf; blockStep is one block).
+ *     The linear first block never forms its n x h features: see linearHalf in ../model/revmlp.ts;
  *  4. the caller applies theta <- theta - lr * dTheta (scaling 'sum': every block realizes T, so the
  *     first-order output change is -lr * L * T; 'mean' divides by L).
  *
