@@ -754,7 +754,7 @@ async function main(): Promise<void> {
       }
       say();
     }
-    const withPhases = results.filter((r) => r.ok && r.job.size === sizeName && r.phases && r.job.backend !== 'blas');
+    const withPhases = results.filter((r) => r.ok && r.job.size === sizeName && r.phases && (r.job.backend !== 'blas' || sizeName === 'small'));
     for (const r of withPhases) say(`${r.job.backend} ${r.job.task.toUpperCase()} by phase (s): ${Object.entries(r.phases!).map(([k, v]) => `${k} ${fmtS(v.s)}`).join(', ')}; whole step ${fmtS(r.phaseWall)}.`);
     if (withPhases.length) say();
     say('Memory (RSS after each step; tf.memory() after the last):');
