@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { KERNEL_NAME, cellLabel, cleanProblems, executedProblems, readNotebook } from './notebook-lib.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const JUPYTER = '/usr/bin/jupyter';
+// The Jupyter scripts/setup-jupyter.sh chose (on PATH first, else Debian's), else Debian's.
+const JUPYTER = existsSync(join(ROOT, '.jupyter-local', 'bin', 'jupyter')) ? join(ROOT, '.jupyter-local', 'bin', 'jupyter') : '/usr/bin/jupyter';
 const PREFIX = join(ROOT, '.jupyter-local');
 
 interface Args {

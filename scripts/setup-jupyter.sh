@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Sets up Jupyter for this project's notebooks. Idempotent: safe to run again at any time.
 #
-#   1. Installs Debian's Jupyter (nbconvert, jupyter-client, ipykernel) with apt when
-#      `/usr/bin/python3 -m nbconvert` or `/usr/bin/jupyter` is missing (sudo only when not root).
-#      Set EXACT_GN_NO_APT=1 to forbid apt and fail instead.
+#   1. Finds Jupyter: the `jupyter` on PATH first, when its Python has nbconvert, jupyter_client,
+#      ipykernel and the notebook server (notebook or jupyterlab); else Debian's (/usr/bin/jupyter on
+#      /usr/bin/python3), installing with apt what it lacks: jupyter-nbconvert, jupyter-client,
+#      python3-ipykernel, jupyter-notebook (root or password-less sudo). It says which it uses.
+#      Set EXACT_GN_NO_APT=1 to forbid apt and fail instead. .jupyter-local/bin/jupyter points to it.
 #   2. Registers the tslab TypeScript kernel for THIS project only, under .jupyter-local/
 #      (gitignored), never system-wide or per-user. Jupyter finds it through
 #        JUPYTER_PATH=<repo>/.jupyter-local/share/jupyter
-#      which `source .jupyter-local/env.sh` sets (scripts/run-notebooks.ts sets it itself).
+#      which `source .jupyter-local/env.sh` sets (with .jupyter-local/bin first on PATH, so that
+#      `jupyter notebook notebooks/` runs the Jupyter chosen in step 1; scripts/run-notebooks.ts
+#      sets both itself).
 #   3. Links node_modules/exact-gn -> .. so that tslab's TypeScript 5.0 (Node10 resolution, which
 #      ignores package self-references) finds the package's types for `import ... from "exact-gn"`.
 #   4. With --chromium, also installs Debian's chromium (for scripts/check-html-render.ts).
@@ -17,8 +21,6 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PREFIX="$ROOT/.jupyter-local"
-PY=/usr/bin/python3
-JUPYTER=/usr/bin/jupyter
 WANT_CHROMIUM=0
 for arg in "$@"; do
   case "$arg" in
@@ -30,31 +32,44 @@ done
 
 say() { echo "setup-jupyter: $*"; }
 
-apt_install() {
-  if [ "${EXACT_GN_NO_APT:-0}" = "1" ]; then
-    echo "setup-jupyter: missing $*, and EXACT_GN_NO_APT=1 forbids apt. Install them: apt-get install -y $*" >&2
-    exit 1
-  fi
-  local SUDO=""
-  if [ "$(id -u)" != "0" ]; then
-    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-      echo "setup-jupyter: need root or sudo to run: apt-get install -y --no-install-recommends $*" >&2
-      exit 1
-    fi
-  fi
-  say "installing with apt: $*"
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "$@"
+# Debian packages of Jupyter: headless execution (nbconvert, client, kernel) and the notebook server.
+DEBIAN_PACKAGES=(jupyter-nbconvert jupyter-client python3-ipykernel jupyter-notebook)
+NEEDED_MODULES='import nbconvert, jupyter_client, ipykernel
+try:
+    import notebook
+except ImportError:
+    import jupyterlab'
+
+# The Python that runs a `jupyter` script (its #! line), or nothing.
+python_of() {
+  local first interp arg
+  first=$(head -c 300 "$1" 2>/dev/null | head -n 1) || return 0
+  case "$first" in '#!'*) ;; *) return 0 ;; esac
+  read -r interp arg _ <<<"${first#\#!}"
+  if [ "$(basename "$interp")" = env ] && [ -n "$arg" ]; then command -v "$arg" || true; else echo "$interp"; fi
 }
 
-# 1. Jupyter (Debian packages, used through /usr/bin/python3, never the python3 on PATH).
-if "$PY" -m nbconvert --version >/dev/null 2>&1 && [ -x "$JUPYTER" ] \
-   && "$PY" -c 'import jupyter_client, ipykernel' >/dev/null 2>&1; then
-  say "jupyter already installed (nbconvert $("$PY" -m nbconvert --version))"
-else
-  apt_install jupyter-nbconvert jupyter-client python3-ipykernel
-  say "installed nbconvert $("$PY" -m nbconvert --version)"
+# 1. Jupyter: the one on PATH when it has everything, else Debian's (installed with apt if needed).
+JUPYTER="" PY=""
+if cand=$(command -v jupyter 2>/dev/null); then
+  cand_py=$(python_of "$cand")
+  if [ -n "$cand_py" ] && "$cand_py" -c "$NEEDED_MODULES" >/dev/null 2>&1; then
+    JUPYTER="$cand" PY="$cand_py"
+  elif [ "$cand" != /usr/bin/jupyter ]; then
+    say "the jupyter on PATH ($cand, Python ${cand_py:-unknown}) lacks nbconvert, jupyter_client, ipykernel or a notebook server; using Debian's Jupyter instead"
+  fi
 fi
+if [ -z "$JUPYTER" ]; then
+  bash "$ROOT/scripts/apt-install.sh" setup-jupyter "${DEBIAN_PACKAGES[@]}"
+  JUPYTER=/usr/bin/jupyter PY=/usr/bin/python3
+  "$PY" -c "$NEEDED_MODULES" >/dev/null 2>&1 ||
+    { echo "setup-jupyter: $PY still cannot import nbconvert, jupyter_client, ipykernel and notebook after the install" >&2; exit 1; }
+fi
+say "using Jupyter $JUPYTER (Python $PY: nbconvert $("$PY" -m nbconvert --version 2>/dev/null), notebook server $("$PY" -c 'try:
+    import notebook as m
+except ImportError:
+    import jupyterlab as m
+print(m.__name__, m.__version__)' 2>/dev/null))"
 
 # 2. tslab kernel, project-local.
 if [ ! -f "$ROOT/node_modules/tslab/bin/tslab" ]; then
@@ -63,6 +78,7 @@ if [ ! -f "$ROOT/node_modules/tslab/bin/tslab" ]; then
 fi
 NODE_BIN="$(command -v node || true)"
 mkdir -p "$PREFIX/bin"
+ln -sfn "$JUPYTER" "$PREFIX/bin/jupyter" # the Jupyter chosen above, first on PATH after env.sh
 # The kernel command: a wrapper, so the kernelspec does not depend on PATH or on npx at start-up.
 cat > "$PREFIX/bin/tslab" <<WRAP
 #!/usr/bin/env bash
@@ -76,9 +92,24 @@ chmod +x "$PREFIX/bin/tslab"
 (cd "$ROOT" && npx --no-install tslab install --python="$PY" --binary="$PREFIX/bin/tslab" --prefix="$PREFIX")
 say "kernelspecs written under $PREFIX/share/jupyter/kernels (tslab, jslab)"
 
+# The notebook server refuses to start as root unless told; a root shell (containers, CI machines)
+# is the user's own choice here, so this project's config allows it there (and only as root).
+mkdir -p "$PREFIX/etc/jupyter"
+cat > "$PREFIX/etc/jupyter/jupyter_notebook_config.py" <<'CFG'
+# Generated by scripts/setup-jupyter.sh (found through JUPYTER_CONFIG_PATH, set by env.sh).
+import os
+if os.getuid() == 0:
+    c.NotebookApp.allow_root = True  # noqa: F821 (c is Jupyter's config object)
+CFG
+cp "$PREFIX/etc/jupyter/jupyter_notebook_config.py" "$PREFIX/etc/jupyter/jupyter_server_config.py"
+sed -i 's/c.NotebookApp.allow_root/c.ServerApp.allow_root/' "$PREFIX/etc/jupyter/jupyter_server_config.py"
+
 cat > "$PREFIX/env.sh" <<ENV
 # Generated by scripts/setup-jupyter.sh. Usage: source .jupyter-local/env.sh
+# Then \`jupyter\` is $JUPYTER and sees this project's tslab kernel.
 export JUPYTER_PATH="$PREFIX/share/jupyter\${JUPYTER_PATH:+:\$JUPYTER_PATH}"
+export JUPYTER_CONFIG_PATH="$PREFIX/etc/jupyter\${JUPYTER_CONFIG_PATH:+:\$JUPYTER_CONFIG_PATH}"
+export PATH="$PREFIX/bin:\$PATH"
 ENV
 
 # 3. Package self-link for tslab's type checker (runtime require() already resolves the
@@ -98,7 +129,8 @@ if [ "$WANT_CHROMIUM" = "1" ]; then
   if command -v chromium >/dev/null 2>&1; then
     say "chromium already installed ($(chromium --version 2>/dev/null | head -1))"
   else
-    apt_install chromium
+    DEBIAN_PACKAGES_CHROMIUM=(chromium)
+    bash "$ROOT/scripts/apt-install.sh" setup-jupyter "${DEBIAN_PACKAGES_CHROMIUM[@]}"
   fi
 fi
 
@@ -112,4 +144,4 @@ if [ ! -d "$ROOT/dist" ]; then
   say "note: dist/ is missing; notebooks import the built package, run: npx tsc -p tsconfig.build.json"
 fi
 say "done. Run them headless: npx tsx scripts/run-notebooks.ts"
-say "open them in your own JupyterLab/Notebook (not installed here) with: source .jupyter-local/env.sh && jupyter lab notebooks/"
+say "open them in the notebook server: source .jupyter-local/env.sh && jupyter notebook notebooks/"

@@ -16,21 +16,15 @@ cd "$ROOT"
 CHECK_ONLY=0
 [ "${1:-}" = "--check" ] && CHECK_ONLY=1
 
-PKGS=(libegl1 libegl-mesa0 libgl1-mesa-dri libegl-dev)
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup-webgpu: packages present (${PKGS[*]})"
-elif [ $CHECK_ONLY -eq 1 ]; then
-  echo "setup-webgpu: missing ${missing[*]} (run without --check to install)"
+DEBIAN_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libegl-dev)
+if [ $CHECK_ONLY -eq 1 ]; then
+  missing=()
+  for p in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && echo "setup-webgpu: packages present (${DEBIAN_PACKAGES[*]})" || echo "setup-webgpu: missing ${missing[*]} (run without --check to install)"
 else
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  echo "setup-webgpu: installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  bash scripts/apt-install.sh setup-webgpu "${DEBIAN_PACKAGES[@]}"
 fi
 
 [ -f node_modules/webgpu/package.json ] || { echo "setup-webgpu: npm package 'webgpu' is missing (npm ci)" >&2; exit 1; }

@@ -6,6 +6,7 @@
 export * from './backend/index.js';
 export { ExactGnError, ConfigError, DataError, CheckpointError, NumericalError, BackendError, check } from './util/errors.js';
 export { Rng } from './util/rng.js';
+export { loadDanfo, MissingPackageError, DANFOJS_INSTALL } from './util/danfo.js';
 export * from './linalg/index.js';
 export * from './data/index.js';
 export * from './model/index.js';

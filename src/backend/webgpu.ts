@@ -29,9 +29,10 @@
  * const info = await useBackend('webgpu');
  * console.log(info.summary); // "webgpu (opengl compatibility: llvmpipe ... Mesa 22.3.6; software)"
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { tf, registerBackendLoader } from './index.js';
+import { gpuDevicePresent } from './devices.js';
 
 /** One way of asking Dawn for an adapter. */
 export interface WebGpuCandidate {
@@ -170,21 +171,7 @@ export function sharedLibraryPresent(file: string): boolean {
   }
 }
 
-/**
- * True when a GPU device node exists (DRM render node, NVIDIA, WSL), or off Linux.
- *
- * @example
- * if (!gpuDevicePresent()) console.log('no GPU: auto will use wasm');
- */
-export function gpuDevicePresent(): boolean {
-  if (process.platform !== 'linux') return true;
-  if (existsSync('/dev/dxg') || existsSync('/dev/nvidia0') || existsSync('/dev/nvidiactl')) return true;
-  try {
-    return readdirSync('/dev/dri').some((f) => f.startsWith('renderD') || f.startsWith('card'));
-  } catch {
-    return false;
-  }
-}
+export { gpuDevicePresent }; // in ./devices.ts (no tfjs import: the CLI asks it before loading tfjs)
 
 /**
  * The adapter requests to try, in order, with the reasons some defaults were left out.

@@ -10,10 +10,11 @@ import { cifar10Available, fallback, listPresets, preset, PROFILES, type Profile
 import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
 import { registerCommand } from './main.js';
 import { numberFlag, parseArgs, stringFlag, type Parsed } from './args.js';
+import { planRunCommand } from './plan-commands.js';
 
 const RUN_USAGE =
   'exact-gn run CONFIG.json | --preset NAME [--profile quick|paper] [--seed N] [--rule block|half-coupling] [--epochs N] [--fallback]  ' +
-  '[--out DIR] [--wait] [--quiet]';
+  '[--out DIR] [--wait] [--quiet]  |  --plan PLAN.json --index N [--runs DIR] [--stale-after SECONDS] [--quiet]';
 
 function readConfigFile(path: string): unknown {
   let text: string;
@@ -62,7 +63,13 @@ export async function runCommand(argv: readonly string[]): Promise<string> {
     out: { type: 'string' },
     wait: { type: 'boolean' },
     quiet: { type: 'boolean' },
+    plan: { type: 'string' },
+    index: { type: 'string' },
+    runs: { type: 'string' },
+    'stale-after': { type: 'string' },
   }, 'run');
+  if (p.flags.plan !== undefined) return planRunCommand(p);
+  for (const f of ['index', 'runs', 'stale-after']) if (p.flags[f] !== undefined) throw new ConfigError(`--${f}`, 'only applies with --plan PLAN.json');
   const hasPreset = p.flags.preset !== undefined;
   if (p.positionals.length > 1) throw new ConfigError('run', `takes one config file, got ${p.positionals.length}: ${p.positionals.join(' ')}`);
   if (hasPreset === (p.positionals.length === 1)) throw new ConfigError('run', `give either a CONFIG.json file or --preset NAME; usage: ${RUN_USAGE}`);

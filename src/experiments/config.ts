@@ -9,6 +9,8 @@ import { DATASET_NAMES, type DatasetName } from '../data/types.js';
 import { ACTIVATIONS, featureWidth, modelConfig, type Activation, type RevMLPConfig } from '../model/config.js';
 import { optimizerConfig, OPTIMIZER_NAMES, type OptimizerConfig, type OptimizerName } from '../optim/optimizers.js';
 import { DEFAULT_GN, type GNOptions } from '../gn/step.js';
+import type { KFACOptions } from '../optim/kfac.js';
+import type { DampedGNOptions } from '../optim/damped-gn.js';
 
 /** Which data, and how much of it. */
 export interface DatasetSpec {
@@ -75,7 +77,10 @@ export interface ExperimentConfig {
   evalChunk?: number;
 }
 
-/** An optimizer config with every default filled in (GN options only for GN, betas/eps only for Adam). */
+/**
+ * An optimizer config with every default filled in: GN options only for GN and damped GN, betas/eps
+ * only for Adam, K-FAC options only for K-FAC, Levenberg-Marquardt options only for damped GN.
+ */
 export interface ResolvedOptimizer {
   name: OptimizerName;
   lr: number;
@@ -83,6 +88,8 @@ export interface ResolvedOptimizer {
   betas?: [number, number];
   eps?: number;
   gn?: GNOptions;
+  kfac?: KFACOptions;
+  lm?: DampedGNOptions;
 }
 
 /** The validated config: what the runner uses and hashes. Also a valid {@link ExperimentConfig}. */
@@ -216,7 +223,9 @@ function optimizerSpec(v: unknown, path: string): ResolvedOptimizer {
     out.betas = [full.betas[0], full.betas[1]];
     out.eps = full.eps;
   }
-  if (full.name === 'gn') out.gn = { ...DEFAULT_GN, ...full.gn };
+  if (full.name === 'gn' || full.name === 'damped-gn') out.gn = { ...DEFAULT_GN, ...full.gn };
+  if (full.name === 'kfac') out.kfac = { ...full.kfac };
+  if (full.name === 'damped-gn') out.lm = { ...full.lm };
   return out;
 }
 

@@ -16,7 +16,7 @@ export interface StepRow {
   batch: number;
   /** Rows in the batch (the last mini-batch may be smaller). */
   batch_size: number;
-  /** Optimizer that took the step ('gn', 'adam', 'sgd'; changes at switchAt). */
+  /** Optimizer that took the step ('gn', 'adam', 'sgd', 'kfac', 'damped-gn'; changes at switchAt). */
   optimizer: string;
   /** Mean cross-entropy of the batch before the update. */
   train_loss: number;
@@ -32,6 +32,10 @@ export interface StepRow {
   gn_max_cond?: number | null;
   /** GN only: every block kept all n directions (the step is the exact GN step). */
   gn_exact?: boolean;
+  /** Damped GN only: the lambda this step used. */
+  lm_lambda?: number;
+  /** Damped GN only: gain ratio (actual / predicted batch-loss reduction); null when not finite. */
+  lm_rho?: number | null;
 }
 
 /** An evaluation after `epoch` epochs (0 = the initial model). */

@@ -3,6 +3,7 @@
  * (imported lazily: it is heavy and optional for most uses).
  */
 import { DataError } from '../util/errors.js';
+import { loadDanfo } from '../util/danfo.js';
 import { validateConfig } from './config.js';
 import type { EventRow } from './events.js';
 import type { RunResult } from './runner.js';
@@ -45,7 +46,7 @@ export type DataFrame = InstanceType<typeof import('danfojs-node').DataFrame>;
  * df.print();
  */
 export async function resultsFrame(result: Pick<RunResult, 'rows'> | readonly EventRow[], type?: RowKind): Promise<DataFrame> {
-  const { DataFrame } = await import('danfojs-node');
+  const { DataFrame } = await loadDanfo('resultsFrame');
   const rows = resultsRows(result, type);
   return new DataFrame(rows.length > 0 ? rows : [{}]);
 }

@@ -33,7 +33,10 @@ export {
 } from './store.js';
 export { evaluate, type EvalData } from './evaluate.js';
 export { progressReporter, formatDuration, type ProgressEvent } from './progress.js';
-export { runExperiment, loadExperimentData, type RunOptions, type RunResult } from './runner.js';
+export { runExperiment, loadExperimentData, RunMissingError, type RunOptions, type RunResult } from './runner.js';
+export { buildPlan, validatePlan, readPlan, planEntry, runPlanEntry, PLAN_FORMAT, type Plan, type PlanEntry, type PlanTotals, type PlanRequest, type PlanMeta } from './plan.js';
+export { estimateRun, forwardFlops, modelBytes, BENCHMARK_STEPS, DEVICES, type Device, type RunEstimate, type BenchmarkStep } from './cost.js';
+export { slurmScript, k8sManifest, type EmitOptions } from './emit.js';
 export { resultsRows, resultsFrame, readRun, type TableRow, type RowKind, type DataFrame } from './frame.js';
 export {
   preset,
@@ -43,6 +46,8 @@ export {
   cifar10Available,
   deepMerge,
   PAPER_LR,
+  BEYOND_PAPER_LR,
+  DAMPED_GN_LAMBDA0,
   QUICK,
   PROFILES,
   FALLBACK_NOTE,

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, DataError, show } from '../util/errors.js';
 import { cifar10Dir, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES } from '../data/cifar.js';
-import type { OptimizerName } from '../optim/optimizers.js';
+import type { OptimizerName, PaperOptimizerName } from '../optim/optimizers.js';
 import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
 import type { ExperimentConfig } from './config.js';
 
@@ -47,7 +47,7 @@ interface PresetDef {
 }
 
 /** Learning rates of PAPER.md (GN / Adam / SGD) per batch mode and dataset. */
-export const PAPER_LR: Readonly<Record<Mode, Record<DataName, Record<OptimizerName, number>>>> = {
+export const PAPER_LR: Readonly<Record<Mode, Record<DataName, Record<PaperOptimizerName, number>>>> = {
   full: { mnist: { gn: 0.5, adam: 1e-4, sgd: 0.1 }, cifar10: { gn: 0.5, adam: 1e-5, sgd: 0.01 } },
   mini: { mnist: { gn: 0.1, adam: 1e-4, sgd: 0.1 }, cifar10: { gn: 0.1, adam: 1e-4, sgd: 0.01 } },
 };
@@ -66,7 +66,26 @@ export const QUICK: Readonly<Record<DataName, { hidden: number; batch: number; l
   cifar10: { hidden: 256, batch: 128, limitTrain: 512, limitTest: 500, epochs: { full: 20, mini: 4 } },
 };
 
-const NAMES: Record<OptimizerName, string> = { gn: 'exact GN', adam: 'Adam', sgd: 'SGD' };
+const NAMES: Record<OptimizerName, string> = { gn: 'exact GN', adam: 'Adam', sgd: 'SGD', kfac: 'K-FAC', 'damped-gn': 'damped GN (Levenberg-Marquardt)' };
+
+/**
+ * Beyond the paper (exact vs approximate GN on the same network): K-FAC and damped GN on
+ * mini-batch MNIST, with GN's mini-batch learning rate so that only the curvature differs.
+ * K-FAC takes its documented defaults (identity output Hessian, exact G factor, pi-damping 1e-2,
+ * decay 0.95, inverses every 10 steps); damped GN starts at lambda = DAMPED_GN_LAMBDA0 and adapts
+ * it by the gain ratio.
+ */
+export const BEYOND_PAPER_LR: Readonly<Record<'kfac' | 'damped-gn', number>> = { kfac: 0.1, 'damped-gn': 0.1 };
+/**
+ * Initial lambda of the damped-GN presets, on the unnormalized Gram matrix A A^T: 100, the quick
+ * damping of the appendix's regularized pseudo-inverse (its Gram eigenvalues span about 1 to 2e4
+ * at init), where the damping visibly changes the step; the gain ratio then moves it.
+ */
+export const DAMPED_GN_LAMBDA0 = 100;
+
+function presetLr(mode: Mode, data: DataName, name: OptimizerName): number {
+  return name === 'kfac' || name === 'damped-gn' ? BEYOND_PAPER_LR[name] : PAPER_LR[mode][data][name];
+}
 const DATA: Record<DataName, string> = { mnist: 'MNIST', cifar10: 'CIFAR-10' };
 
 function definitions(): PresetDef[] {
@@ -86,6 +105,13 @@ function definitions(): PresetDef[] {
         }
       }
     }
+  }
+  for (const optimizer of ['kfac', 'damped-gn'] as const) {
+    defs.push({
+      name: `minibatch-mnist-${optimizer}`,
+      description: `mini-batch 1024 MNIST, ${NAMES[optimizer]} lr ${BEYOND_PAPER_LR[optimizer]} (beyond the paper: exact vs approximate GN)`,
+      data: 'mnist', mode: 'mini', optimizer, bottleneck: true,
+    });
   }
   for (const data of ['mnist', 'cifar10'] as const) {
     for (const [first, then] of [['adam', 'gn'], ['gn', 'adam']] as const) {
@@ -112,7 +138,9 @@ export function listPresets(): { name: string; description: string }[] {
 }
 
 function optimizerFor(name: OptimizerName, lr: number, rule: UpdateRule): ExperimentConfig['optimizer'] {
-  return name === 'gn' ? { name, lr, gn: { rule } } : { name, lr };
+  if (name === 'gn') return { name, lr, gn: { rule } };
+  if (name === 'damped-gn') return { name, lr, gn: { rule, damping: DAMPED_GN_LAMBDA0 } };
+  return { name, lr };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -146,13 +174,12 @@ export function preset(name: string, options: PresetOptions = {}): ExperimentCon
   const quick = QUICK[def.data];
   const epochs = options.epochs ?? (paper ? 100 : quick.epochs[def.mode]);
   const n = paper ? 1024 : quick.batch;
-  const lr = PAPER_LR[def.mode][def.data];
   const cfg: ExperimentConfig = {
-    label: `${name} (${profile}${rule !== 'block' && (def.optimizer === 'gn' || def.then === 'gn') ? `, rule ${rule}` : ''})`,
+    label: `${name} (${profile}${rule !== 'block' && (def.optimizer === 'gn' || def.optimizer === 'damped-gn' || def.then === 'gn') ? `, rule ${rule}` : ''})`,
     profile,
     dataset: { name: def.data, augment: def.data === 'cifar10' && def.mode === 'mini' },
     model: { hidden: def.bottleneck ? (paper ? 8000 : quick.hidden) : null, blocks: BLOCKS[def.data] },
-    optimizer: optimizerFor(def.optimizer, lr[def.optimizer], rule),
+    optimizer: optimizerFor(def.optimizer, presetLr(def.mode, def.data, def.optimizer), rule),
     epochs,
     batch: def.mode === 'full' ? { mode: 'full', n } : { mode: 'mini', size: n },
     seed,
@@ -161,7 +188,7 @@ export function preset(name: string, options: PresetOptions = {}): ExperimentCon
     if (def.mode === 'mini') cfg.dataset.limitTrain = quick.limitTrain;
     cfg.dataset.limitTest = quick.limitTest;
   }
-  if (def.then) cfg.switchAt = { epoch: Math.max(1, Math.floor(epochs / 2)), optimizer: optimizerFor(def.then, lr[def.then], rule) };
+  if (def.then) cfg.switchAt = { epoch: Math.max(1, Math.floor(epochs / 2)), optimizer: optimizerFor(def.then, presetLr(def.mode, def.data, def.then), rule) };
   return options.overrides ? deepMerge(cfg, options.overrides) : cfg;
 }
 

@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, backendInfo, useBackend } from '../backend/index.js';
-import { CheckpointError, ConfigError, DataError, NumericalError } from '../util/errors.js';
+import { CheckpointError, ConfigError, DataError, ExactGnError, NumericalError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { loadDataset } from '../data/load.js';
 import { fullBatch, gatherBatch, miniBatches } from '../data/batches.js';
@@ -58,6 +58,38 @@ export interface RunOptions {
   resumeIntervalMs?: number;
   /** Where warnings go (non-exact GN blocks, recomputed cache entries). Default: stderr. */
   warn?: (message: string) => void;
+  /**
+   * Never train: return the run when it is complete in the store, else throw a RunMissingError
+   * (E_RUN_MISSING) naming its key. For building a report from runs trained elsewhere.
+   */
+  noTrain?: boolean;
+  /** While training, the lock file is touched this often (ms) so other hosts see the holder is alive. Default 30 s. */
+  heartbeatMs?: number;
+  /**
+   * A lock held from another host or container whose file has not been touched for this long (ms)
+   * belongs to a dead process (preempted node, killed pod) and is taken over. Default 5 minutes.
+   */
+  staleAfterMs?: number;
+}
+
+/** A run is not complete in the store and the caller said not to train it ({@link RunOptions.noTrain}). Code E_RUN_MISSING. */
+export class RunMissingError extends ExactGnError {
+  readonly key: string;
+  readonly dir: string;
+  /** 'missing', 'incomplete' (interrupted or still training) or 'damaged'. */
+  readonly state: string;
+  readonly label: string | undefined;
+  constructor(key: string, dir: string, state: string, label?: string) {
+    super(
+      'E_RUN_MISSING',
+      `run ${key}${label ? ` (${label})` : ''} is ${state === 'missing' ? 'not' : `${state}, not`} complete in ${dir}, and training is off (--no-train): ` +
+        'train it with `exact-gn run --plan plan.json --index N` (from `exact-gn plan`), or drop --no-train',
+    );
+    this.key = key;
+    this.dir = dir;
+    this.state = state;
+    this.label = label;
+  }
 }
 
 export interface RunResult {
@@ -116,11 +148,12 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions =
   const warn = opts.warn ?? ((m: string) => void process.stderr.write(`exact-gn: ${m}\n`));
   const fast = inspectRun(dir, cfg);
   if (fast.state === 'valid') return cachedResult(key, dir, cfg, fast.done.status, fast.rows, fast.done.reason);
+  if (opts.noTrain) throw new RunMissingError(key, dir, fast.state, cfg.label);
 
   // Data problems surface before anything is written.
   const data = loadExperimentData(cfg);
   mkdirSync(paths.checkpoints, { recursive: true });
-  const lock = await lockRun(paths, key, opts.wait ?? false);
+  const lock = await lockRun(paths, key, opts.wait ?? false, opts.heartbeatMs ?? 30_000, opts.staleAfterMs ?? 300_000);
   try {
     const state = inspectRun(dir, cfg);
     if (state.state === 'valid') return cachedResult(key, dir, cfg, state.done.status, state.rows, state.done.reason);
@@ -148,9 +181,9 @@ function cachedResult(key: string, dir: string, cfg: ResolvedConfig, status: 'co
   return r;
 }
 
-async function lockRun(paths: RunPaths, key: string, wait: boolean | number): Promise<Lock> {
+async function lockRun(paths: RunPaths, key: string, wait: boolean | number, heartbeatMs: number, staleAfterMs: number): Promise<Lock> {
   try {
-    return await acquireLockAsync(paths.lock, { wait: wait !== false, timeoutMs: typeof wait === 'number' ? wait : Infinity });
+    return await acquireLockAsync(paths.lock, { wait: wait !== false, timeoutMs: typeof wait === 'number' ? wait : Infinity, heartbeatMs, staleAfterMs });
   } catch (e) {
     if (!(e instanceof LockedError)) throw e;
     const who = e.holder ? `pid ${e.holder.pid} on ${e.holder.hostname} (since ${e.holder.startedAt})` : 'another process';
@@ -421,6 +454,7 @@ async function train(
                 train_loss: res.loss, loss_after: after, batch_loss_change_pct: (100 * (after - res.loss)) / res.loss, step_ms: round(stepMs),
               };
               if (res.gn) Object.assign(row, gnSummary(res.gn));
+              if (res.lm) Object.assign(row, { lm_lambda: res.lm.lambda, lm_rho: Number.isFinite(res.lm.rho) ? res.lm.rho : null });
               appendJsonl(paths.events, row);
               pos.rows++;
             }

@@ -1,11 +1,18 @@
 /**
  * An advisory inter-process lock, so two processes never write the same run directory at once.
  * The lock is a file created exclusively (`open(path, 'wx')`) holding the owner's pid, hostname,
- * start time and a random token. A lock left by a dead process on this host is taken over; a lock
- * held by a live process makes acquireLock wait (poll) or throw a LockedError (code E_LOCKED).
- * By convention a run directory `dir` is locked through `join(dir, '.lock')`.
+ * pid namespace, start time and a random token. A lock left by a dead process on this host is
+ * taken over; a lock held by a live process makes acquireLock wait (poll) or throw a LockedError
+ * (code E_LOCKED). By convention a run directory `dir` is locked through `join(dir, '.lock')`.
+ *
+ * Holders on another host (or in another container: another pid namespace) cannot be checked for
+ * liveness. A holder that asks for `heartbeatMs` touches its lock file that often from a worker
+ * thread (so a long synchronous step does not stop it) and says so in the file; such a lock whose
+ * file has not been touched for `staleAfterMs` is stale (its holder died: a preempted cluster node,
+ * a killed pod). Holders that do not heartbeat are never judged stale by age.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readlinkSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ExactGnError, ConfigError, check } from '../util/errors.js';
@@ -16,6 +23,10 @@ export interface LockHolder {
   hostname: string;
   startedAt: string;
   token: string;
+  /** Pid namespace and boot of the holder (Linux), e.g. 'pid:[4026531836]@<boot id>': pids are comparable only within one. */
+  pidns?: string;
+  /** The holder touches the lock file every this many ms while it holds it. */
+  heartbeatMs?: number;
 }
 
 /** A held lock. `release()` is idempotent and also runs on normal process exit. */
@@ -34,6 +45,13 @@ export interface LockOptions {
   pollMs?: number;
   /** A lock file that is unreadable (empty, not JSON) and older than this is stale. Default 10000 ms. */
   malformedStaleMs?: number;
+  /** While held, touch the lock file every this many ms (from a worker thread). Default 0: never. */
+  heartbeatMs?: number;
+  /**
+   * A lock whose holder this process cannot check (another host or pid namespace), whose holder
+   * heartbeats, and whose file is older than this, is stale. Default Infinity.
+   */
+  staleAfterMs?: number;
 }
 
 /** The lock is held by another live process (or by one this host cannot check). Code E_LOCKED. */
@@ -48,7 +66,7 @@ export class LockedError extends ExactGnError {
   }
 }
 
-const DEFAULTS: Required<LockOptions> = { wait: false, timeoutMs: Infinity, pollMs: 100, malformedStaleMs: 10_000 };
+const DEFAULTS: Required<LockOptions> = { wait: false, timeoutMs: Infinity, pollMs: 100, malformedStaleMs: 10_000, heartbeatMs: 0, staleAfterMs: Infinity };
 
 // ---------------------------------------------------------------------------------------------
 // Lock file contents and liveness
@@ -102,8 +120,33 @@ function ageMs(path: string): number {
   }
 }
 
-function newHolder(): LockHolder {
-  return { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), token: randomBytes(12).toString('hex') };
+let ownPidns: string | undefined | null = null;
+
+/** This process's pid namespace and boot id (Linux), undefined where /proc does not tell. */
+function pidNamespace(): string | undefined {
+  if (ownPidns === null) {
+    try {
+      ownPidns = `${readlinkSync('/proc/self/ns/pid')}@${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}`;
+    } catch {
+      ownPidns = undefined;
+    }
+  }
+  return ownPidns;
+}
+
+function newHolder(heartbeatMs = 0): LockHolder {
+  const h: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), token: randomBytes(12).toString('hex') };
+  const ns = pidNamespace();
+  if (ns !== undefined) h.pidns = ns;
+  if (heartbeatMs > 0) h.heartbeatMs = heartbeatMs;
+  return h;
+}
+
+/** Whether this process can tell if the holder's pid is alive: same host and (where known) same pid namespace. */
+function checkable(holder: LockHolder): boolean {
+  if (holder.hostname !== hostname()) return false;
+  const mine = pidNamespace();
+  return holder.pidns === undefined || mine === undefined || holder.pidns === mine;
 }
 
 /** Creates `path` exclusively with `text`; false if it already exists. */
@@ -153,12 +196,72 @@ function releaseAllOnExit(): void {
   }
 }
 
+/** Tokens of the locks this process holds. */
+const heldTokens = new Set<string>();
+
+/** Touches `path` every `ms` from a worker thread while its content still holds `token`. */
+const HEARTBEAT_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { readFileSync, utimesSync } = require('node:fs');
+const { path, token, ms } = workerData;
+setInterval(() => {
+  try {
+    if (JSON.parse(readFileSync(path, 'utf8')).token !== token) return;
+    const now = new Date();
+    utimesSync(path, now, now);
+  } catch {}
+}, ms);
+`;
+
+function touchIfOurs(path: string, token: string): void {
+  if (readLockHolder(path)?.token !== token) return;
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+  } catch {
+    // gone or unwritable: nothing to keep fresh
+  }
+}
+
+/** Starts the heartbeat of a held lock; returns its stop function. */
+function startHeartbeat(path: string, holder: LockHolder): (() => void) | null {
+  const ms = holder.heartbeatMs;
+  if (!ms) return null;
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  // Should the worker fail, beat from this thread instead (between steps), so the lock never looks abandoned.
+  const fallback = (): void => {
+    if (stopped || timer !== null) return;
+    timer = setInterval(() => touchIfOurs(path, holder.token), ms);
+    timer.unref();
+  };
+  let w: Worker | null = null;
+  try {
+    // execArgv []: the worker must not inherit loaders or --input-type (its source is CommonJS).
+    w = new Worker(HEARTBEAT_SOURCE, { eval: true, execArgv: [], workerData: { path, token: holder.token, ms } });
+    w.unref();
+    w.on('error', fallback);
+    w.on('exit', fallback);
+  } catch {
+    fallback();
+  }
+  return () => {
+    stopped = true;
+    if (timer !== null) clearInterval(timer);
+    void w?.terminate();
+  };
+}
+
 function makeLock(path: string, holder: LockHolder): Lock {
   let released = false;
+  heldTokens.add(holder.token);
+  const heartbeat = startHeartbeat(path, holder);
   const release = (): void => {
     if (released) return;
     released = true;
     held.delete(release);
+    heldTokens.delete(holder.token);
+    heartbeat?.();
     // Remove the file only if it is still ours (not taken over after we were judged stale).
     if (readLockHolder(path)?.token === holder.token) unlinkIfPresent(path);
   };
@@ -176,10 +279,15 @@ function makeLock(path: string, holder: LockHolder): Lock {
 
 type Attempt = { lock: Lock } | { holder: LockHolder | null };
 
-/** Stale: the holder is a dead pid on this host, or the file is unreadable and old. */
+/**
+ * Stale: the file is unreadable and old; or the holder can be checked and is a dead pid (or has
+ * this process's pid without being held by it: a previous process of a restarted container); or
+ * it cannot be checked, heartbeats, and has not touched the file for staleAfterMs.
+ */
 function isStale(path: string, holder: LockHolder | null, opts: Required<LockOptions>): boolean {
   if (holder === null) return ageMs(path) > opts.malformedStaleMs;
-  return holder.hostname === hostname() && !isPidAlive(holder.pid);
+  if (checkable(holder)) return !isPidAlive(holder.pid) || (holder.pid === process.pid && !heldTokens.has(holder.token));
+  return typeof holder.heartbeatMs === 'number' && holder.heartbeatMs > 0 && ageMs(path) > opts.staleAfterMs;
 }
 
 /**
@@ -208,7 +316,7 @@ function removeStale(path: string, observed: string, opts: Required<LockOptions>
 
 function attempt(path: string, opts: Required<LockOptions>): Attempt {
   for (let tries = 0; tries < 8; tries++) {
-    const mine = newHolder();
+    const mine = newHolder(opts.heartbeatMs);
     if (createExclusive(path, JSON.stringify(mine))) return { lock: makeLock(path, mine) };
     const text = readText(path);
     if (text === null) continue; // released in between: try again
@@ -241,6 +349,8 @@ function resolveOptions(options: LockOptions): Required<LockOptions> {
   check(typeof opts.timeoutMs === 'number' && opts.timeoutMs >= 0, 'timeoutMs', () => `expected a number >= 0, got ${String(opts.timeoutMs)}`);
   check(typeof opts.pollMs === 'number' && opts.pollMs > 0 && Number.isFinite(opts.pollMs), 'pollMs', () => `expected a finite number > 0, got ${String(opts.pollMs)}`);
   check(typeof opts.malformedStaleMs === 'number' && opts.malformedStaleMs >= 0, 'malformedStaleMs', () => `expected a number >= 0, got ${String(opts.malformedStaleMs)}`);
+  check(typeof opts.heartbeatMs === 'number' && opts.heartbeatMs >= 0 && Number.isFinite(opts.heartbeatMs), 'heartbeatMs', () => `expected a finite number >= 0, got ${String(opts.heartbeatMs)}`);
+  check(typeof opts.staleAfterMs === 'number' && opts.staleAfterMs > 0, 'staleAfterMs', () => `expected a number > 0, got ${String(opts.staleAfterMs)}`);
   return opts;
 }
 

@@ -4,6 +4,7 @@
  * and to a danfojs-node DataFrame (loaded lazily: importing danfojs takes seconds).
  */
 import type { DataFrame } from 'danfojs-node';
+import { loadDanfo } from '../util/danfo.js';
 
 /** One measured value. Fields that do not apply are null (global metrics have no block). */
 export interface MetricRow {
@@ -91,14 +92,15 @@ export function widenRows(rows: readonly MetricRow[]): Record<string, number | s
 /**
  * Rows -> a danfojs-node DataFrame with columns run, epoch, metric, block, half, tensor, value
  * (nulls become NaN for block, '' for half and tensor, so every column has one type). danfojs is
- * imported on first use (it takes a few seconds to load) and shares our tfjs.
+ * imported on first use (it takes a few seconds to load) and shares our tfjs; it is an optional
+ * peer dependency, and a missing one throws a MissingPackageError saying how to install it.
  *
  * @example
  * const df = await rowsToDataFrame(rows);
  * df.query(df['metric'].eq('cka_init')).print();
  */
 export async function rowsToDataFrame(rows: readonly MetricRow[]): Promise<DataFrame> {
-  const dfd = await import('danfojs-node');
+  const dfd = await loadDanfo('rowsToDataFrame');
   if (rows.length === 0) return new dfd.DataFrame([], { columns: [...ROW_COLUMNS] });
   const columns = {
     run: rows.map((r) => r.run),

@@ -11,14 +11,19 @@
 import { tf, tidy } from '../backend/index.js';
 import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { gnOptions, gnUpdate, type BlockDiagnostics, type GNOptions } from '../gn/step.js';
+import { KFAC, kfacOptions, type KFACOptions } from './kfac.js';
+import { DampedGN, dampedGnGnOptions, dampedGnOptions, type DampedGNOptions, type DampedGNStepInfo } from './damped-gn.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
 import { checkLabels, nonFiniteInputError } from '../model/batch-checks.js';
 import { disposeParams, forEachParam, halvesParamVjp, mapParams, type Params, type RevMLP } from '../model/revmlp.js';
 import { phase } from '../gn/phases.js';
 import { fusedUpdates, type AdamScalars } from '../backend/blas.js';
 
-export type OptimizerName = 'gn' | 'sgd' | 'adam';
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['gn', 'sgd', 'adam'];
+/** 'kfac' (./kfac.ts) and 'damped-gn' (Levenberg-Marquardt, ./damped-gn.ts) go beyond the paper. */
+export type OptimizerName = 'gn' | 'sgd' | 'adam' | 'kfac' | 'damped-gn';
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['gn', 'sgd', 'adam', 'kfac', 'damped-gn'];
+/** The optimizers of the paper's experiments. */
+export type PaperOptimizerName = 'gn' | 'sgd' | 'adam';
 
 export interface OptimizerConfig {
   name: OptimizerName;
@@ -29,15 +34,21 @@ export interface OptimizerConfig {
   /** Adam betas (default [0.9, 0.999]) and eps (default 1e-8). */
   betas?: [number, number];
   eps?: number;
-  /** GN options (target, rule, pinv, rtol, atol, ...). */
+  /** GN options (target, rule, pinv, rtol, atol, ...); for 'damped-gn' gn.damping is the initial lambda. */
   gn?: Partial<GNOptions>;
+  /** K-FAC options ('kfac' only). */
+  kfac?: Partial<KFACOptions>;
+  /** Levenberg-Marquardt options ('damped-gn' only). */
+  lm?: Partial<DampedGNOptions>;
 }
 
 export interface StepResult {
   /** Mean cross-entropy of the batch before the update. */
   loss: number;
-  /** GN diagnostics per block (GN only). */
+  /** GN diagnostics per block (GN and damped GN). */
   gn?: BlockDiagnostics[];
+  /** Damped GN only: lambda, gain ratio, predicted and actual reduction. */
+  lm?: DampedGNStepInfo;
 }
 
 /** State of an optimizer that a checkpoint must carry for an exact resume. */
@@ -47,7 +58,7 @@ export interface OptimizerState {
 }
 
 export interface Optimizer {
-  readonly config: Readonly<Required<Omit<OptimizerConfig, 'gn'>>> & { gn: GNOptions };
+  readonly config: Readonly<Required<Omit<OptimizerConfig, 'gn' | 'kfac' | 'lm'>>> & { gn: GNOptions; kfac: KFACOptions; lm: DampedGNOptions };
   /** Steps taken so far. */
   readonly steps: number;
   /** One update on the batch (x [n, d], integer labels); the model's parameters are replaced. */
@@ -59,7 +70,7 @@ export interface Optimizer {
 
 /** Validates an optimizer config (field names in errors are prefixed with `prefix`). */
 export function optimizerConfig(input: OptimizerConfig, prefix = 'optimizer'): Optimizer['config'] {
-  const allowed = new Set(['name', 'lr', 'weightDecay', 'betas', 'eps', 'gn']);
+  const allowed = new Set(['name', 'lr', 'weightDecay', 'betas', 'eps', 'gn', 'kfac', 'lm']);
   for (const k of Object.keys(input)) if (!allowed.has(k)) throw new ConfigError(`${prefix}.${k}`, `unknown key; allowed keys are ${[...allowed].join(', ')}`);
   if (!OPTIMIZER_NAMES.includes(input.name)) throw new ConfigError(`${prefix}.name`, `unknown optimizer ${show(input.name)}; use one of ${OPTIMIZER_NAMES.join(', ')}`);
   if (typeof input.lr !== 'number' || !(input.lr > 0) || !Number.isFinite(input.lr)) {
@@ -73,8 +84,16 @@ export function optimizerConfig(input: OptimizerConfig, prefix = 'optimizer'): O
   }
   const eps = input.eps ?? 1e-8;
   if (typeof eps !== 'number' || !(eps > 0)) throw new ConfigError(`${prefix}.eps`, `must be a number > 0, got ${show(eps)}`);
-  if (input.gn !== undefined && input.name !== 'gn') throw new ConfigError(`${prefix}.gn`, `GN options only apply to optimizer "gn", not ${show(input.name)}`);
-  return { name: input.name, lr: input.lr, weightDecay: wd, betas: [betas[0], betas[1]], eps, gn: gnOptions(input.gn ?? {}, `${prefix}.gn`) };
+  if (input.gn !== undefined && input.name !== 'gn' && input.name !== 'damped-gn') throw new ConfigError(`${prefix}.gn`, `GN options only apply to optimizer "gn" (and "damped-gn"), not ${show(input.name)}`);
+  if (input.kfac !== undefined && input.name !== 'kfac') throw new ConfigError(`${prefix}.kfac`, `K-FAC options only apply to optimizer "kfac", not ${show(input.name)}`);
+  if (input.lm !== undefined && input.name !== 'damped-gn') throw new ConfigError(`${prefix}.lm`, `Levenberg-Marquardt options only apply to optimizer "damped-gn", not ${show(input.name)}`);
+  const gnIn = input.name === 'damped-gn' ? dampedGnGnOptions(input.gn ?? {}, `${prefix}.gn`) : input.gn ?? {};
+  const gn = gnOptions(gnIn, `${prefix}.gn`);
+  const lm = dampedGnOptions(input.lm ?? {}, `${prefix}.lm`);
+  if (input.name === 'damped-gn' && !(gn.damping >= lm.min && gn.damping <= lm.max)) {
+    throw new ConfigError(`${prefix}.gn.damping`, `the initial lambda ${gn.damping} is outside [${prefix}.lm.min, ${prefix}.lm.max] = [${lm.min}, ${lm.max}]`);
+  }
+  return { name: input.name, lr: input.lr, weightDecay: wd, betas: [betas[0], betas[1]], eps, gn, kfac: kfacOptions(input.kfac ?? {}, `${prefix}.kfac`), lm };
 }
 
 /** Creates an optimizer from its config. */
@@ -87,6 +106,10 @@ export function createOptimizer(input: OptimizerConfig): Optimizer {
       return new SGD(config);
     case 'adam':
       return new Adam(config);
+    case 'kfac':
+      return new KFAC(config);
+    case 'damped-gn':
+      return new DampedGN(config);
   }
 }
 

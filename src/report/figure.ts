@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import type { Figure } from '../plots/types.js';
 import type { ResultRow } from '../plots/rows.js';
-import { ConfigError, show } from '../util/errors.js';
+import { ConfigError, ExactGnError, show } from '../util/errors.js';
 import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
-import { runExperiment, type RunResult } from '../experiments/runner.js';
+import { runExperiment, RunMissingError, type RunResult } from '../experiments/runner.js';
 import { PROFILES, presetOrFallback, type PresetOptions, type Profile } from '../experiments/presets.js';
 import type { ExperimentConfig } from '../experiments/config.js';
 import type { EventRow } from '../experiments/events.js';
@@ -27,6 +27,20 @@ export interface FigureOptions {
   progress: boolean;
   /** Where one-line notes go (runs started, cache hits, fallbacks). Default console.log. */
   log: (line: string) => void;
+  /** Never train: take every run from the store, or throw a FigureRunsMissingError naming the missing ones. */
+  noTrain?: boolean;
+}
+
+/** Some runs of a figure are not in the store and training is off (FigureOptions.noTrain). Code E_RUN_MISSING. */
+export class FigureRunsMissingError extends ExactGnError {
+  readonly figure: string;
+  readonly missing: RunMissingError[];
+  constructor(figure: string, total: number, missing: RunMissingError[]) {
+    super('E_RUN_MISSING', `${figure}: ${missing.length} of ${total} runs are not complete (${missing.map((m) => m.key).join(', ')}) and training is off (--no-train); ` +
+      'train them with `exact-gn run --plan plan.json --index N` (from `exact-gn plan`), or drop --no-train');
+    this.figure = figure;
+    this.missing = missing;
+  }
 }
 
 /**
@@ -45,7 +59,7 @@ export function figureOptions(input: Partial<FigureOptions> = {}): FigureOptions
   if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((s) => Number.isInteger(s))) {
     throw new ConfigError('seeds', `must be a non-empty list of integers, got ${show(seeds)}`);
   }
-  return { profile, seeds, rule, root: input.root, progress: input.progress ?? true, log: input.log ?? ((l) => console.log(l)) };
+  return { profile, seeds, rule, root: input.root, progress: input.progress ?? true, log: input.log ?? ((l) => console.log(l)), ...(input.noTrain ? { noTrain: true } : {}) };
 }
 
 /** One run a figure needs, with the labels its rows carry into plots. */
@@ -164,9 +178,18 @@ export async function runFigure(spec: FigureSpec, input: Partial<FigureOptions> 
   }
   const results: RunResult[] = [];
   const rows: LabeledRow[] = [];
+  const missing: RunMissingError[] = [];
   for (const [i, ref] of refs.entries()) {
     const t0 = Date.now();
-    const res = await runExperiment(ref.config, { root: options.root, progress: options.progress });
+    let res: RunResult;
+    try {
+      res = await runExperiment(ref.config, { root: options.root, progress: options.progress, noTrain: options.noTrain === true });
+    } catch (e) {
+      if (!(e instanceof RunMissingError)) throw e;
+      options.log(`[${spec.id} ${i + 1}/${refs.length}] ${ref.id}: missing (run ${e.key}, ${e.state}; --no-train)`);
+      missing.push(e);
+      continue;
+    }
     const took = ((Date.now() - t0) / 1000).toFixed(1);
     options.log(`[${spec.id} ${i + 1}/${refs.length}] ${ref.id}: ${res.cached ? 'cached' : `trained in ${took} s`} (${res.status}) -> ${res.dir}`);
     if (res.status === 'failed') options.log(`  run failed: ${res.reason ?? 'unknown reason'} (its curve stops there and is marked failed)`);
@@ -175,6 +198,7 @@ export async function runFigure(spec: FigureSpec, input: Partial<FigureOptions> 
       rows.push({ ...row, ...(ref.tags ?? {}), optimizer_label: ref.optimizer, dataset: ref.dataset, seed: ref.seed, run: ref.id } as LabeledRow);
     }
   }
+  if (missing.length > 0) throw new FigureRunsMissingError(spec.id, refs.length, missing);
   return { options, refs, results, rows };
 }
 

@@ -5,3 +5,4 @@ export * from './catalog.js';
 export * from './verify.js';
 export * from './reproduce.js';
 export * from './results-csv.js';
+export * from './plan.js';

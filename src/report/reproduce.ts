@@ -5,11 +5,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { backendInfo } from '../backend/index.js';
+import { backendInfo, useBackend } from '../backend/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { toStandaloneHtml, type HtmlSection } from '../plots/html.js';
-import { ConfigError, show } from '../util/errors.js';
-import { figureOptions, reproduceFigure, type FigureOptions, type FigureSpec, findingTable, type Finding } from './figure.js';
+import { ConfigError, DataError, show } from '../util/errors.js';
+import { figureOptions, FigureRunsMissingError, reproduceFigure, type FigureOptions, type FigureSpec, findingTable, type Finding } from './figure.js';
 import { ALL_FIGURES } from './catalog.js';
 import { verifyExactness, type ExactnessRow } from './verify.js';
 import { paperFigure1Findings, paperFigure1Mnist } from './results-csv.js';
@@ -21,13 +21,44 @@ export interface ReproduceOptions extends Partial<FigureOptions> {
   out?: string;
   /** Skip the live exactness check. */
   skipVerify?: boolean;
+  /** Figure specs to reproduce instead of catalog ids (your own figures; tests). */
+  specs?: readonly FigureSpec[];
 }
 
 export interface ReproduceResult {
   index: string;
   findings: { figure: string; findings: Finding[] }[];
   exactness: ExactnessRow[];
+  /** Figures that could not run (a missing or bad input); each has a section saying why. */
+  skipped: SkippedFigure[];
   seconds: number;
+  /** With noTrain: the figures left out because some of their runs are not in the store, and those runs' keys. */
+  missing: { figure: string; keys: string[] }[];
+}
+
+/** A figure left out of the report because an input is missing or unreadable. */
+export interface SkippedFigure {
+  figure: string;
+  title: string;
+  /** The DataError's message: what is missing, where. */
+  reason: string;
+  /** The one command that provides it (the first `command` the message names), or null. */
+  fix: string | null;
+}
+
+/** A figure that cannot run: what is missing and the command that provides it. */
+export function skippedFigure(spec: Pick<FigureSpec, 'id' | 'title'>, err: DataError): SkippedFigure {
+  const fix = /`([^`]+)`/.exec(err.message)?.[1] ?? null;
+  return { figure: spec.id, title: spec.title, reason: err.message.split('\n')[0]!, fix };
+}
+
+/** The report section of a skipped figure. */
+export function skippedSection(s: SkippedFigure): HtmlSection {
+  return {
+    title: `${s.title} (not produced)`,
+    text: `This figure could not run: ${s.reason}`,
+    html: s.fix === null ? '' : `<p>Provide it with <code>${escape(s.fix)}</code>, then run <code>exact-gn reproduce</code> again (finished runs are reused from the runs cache).</p>`,
+  };
 }
 
 /** Resolves figure ids, with a clear error for unknown ones. */
@@ -49,11 +80,14 @@ export function selectFigures(ids?: readonly string[]): FigureSpec[] {
 export async function reproduce(input: ReproduceOptions = {}): Promise<ReproduceResult> {
   const t0 = Date.now();
   const options = figureOptions(input);
-  const specs = selectFigures(input.figures);
+  const specs = input.specs ? [...input.specs] : selectFigures(input.figures);
   const out = resolve(input.out ?? join('out', 'report'));
   mkdirSync(out, { recursive: true });
+  options.log(`backend: ${(backendInfo() ?? (await useBackend())).summary}`);
+  const skipped: SkippedFigure[] = [];
   const sections: HtmlSection[] = [];
   const allFindings: ReproduceResult['findings'] = [];
+  const missing: ReproduceResult['missing'] = [];
   let exactness: ExactnessRow[] = [];
   if (!input.skipVerify) {
     options.log('verifying exactness of the GN step on MNIST (float64 finite differences)...');
@@ -68,7 +102,29 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   }
   for (const spec of specs) {
     options.log(`== ${spec.title}`);
-    const { runs, figures, findings } = await reproduceFigure(spec, options);
+    let produced;
+    try {
+      produced = await reproduceFigure(spec, options);
+    } catch (e) {
+      if (e instanceof FigureRunsMissingError) {
+        missing.push({ figure: spec.id, keys: e.missing.map((m) => m.key) });
+        sections.push({
+          title: `${spec.title}: not built`,
+          text: `${e.missing.length} of its runs are not complete in ${options.root ?? 'the runs folder'} and this report was built with --no-train, which never trains. ` +
+            'Train them (`exact-gn run --plan plan.json --index N`, see docs/scale-out.md), then build the report again.',
+          tables: [e.missing.map((m) => ({ key: m.key, label: m.label ?? '', state: m.state }))],
+        });
+        continue;
+      }
+      if (!(e instanceof DataError)) throw e;
+      // One missing input costs its own figure only: say why in its section, go on with the rest.
+      const s = skippedFigure(spec, e);
+      options.log(`  skipped ${spec.id}: ${s.reason}`);
+      skipped.push(s);
+      sections.push(skippedSection(s));
+      continue;
+    }
+    const { runs, figures, findings } = produced;
     allFindings.push({ figure: spec.id, findings });
     const deviations = spec.deviations(options, runs);
     sections.push({
@@ -97,8 +153,8 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
   });
   const index = join(out, 'index.html');
   writeFileAtomic(index, html);
-  writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings }, null, 2)}\n`);
-  return { index, findings: allFindings, exactness, seconds };
+  writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ options: { ...options, log: undefined }, backend, exactness, findings: allFindings, skipped, ...(missing.length ? { missing } : {}) }, null, 2)}\n`);
+  return { index, findings: allFindings, exactness, skipped, seconds, missing };
 }
 
 function escape(s: string): string {

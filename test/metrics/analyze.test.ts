@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { tf } from '../../src/backend/index.js';
 import { RevMLP } from '../../src/model/revmlp.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint.js';
-import { createOptimizer, type OptimizerName } from '../../src/optim/optimizers.js';
+import { createOptimizer, type PaperOptimizerName } from '../../src/optim/optimizers.js';
 import {
   analyzeCheckpoints,
   analyzeRuns,
@@ -28,12 +28,12 @@ import { setupBackend } from '../helpers/backend.js';
 import { randomBatch } from '../helpers/nets.js';
 
 const CFG = { inputDim: 8, hidden: 16, blocks: 2, classes: 3, seed: 42, initStd: 0.05 };
-const LR: Record<OptimizerName, number> = { gn: 0.5, adam: 0.02, sgd: 0.5 };
+const LR: Record<PaperOptimizerName, number> = { gn: 0.5, adam: 0.02, sgd: 0.5 };
 let dir: string;
 const runs: Record<string, string[]> = {};
 
 /** Trains a tiny model a few steps per epoch, saving a checkpoint at epochs 0..3. */
-function writeRun(name: OptimizerName): string[] {
+function writeRun(name: PaperOptimizerName): string[] {
   const model = RevMLP.init(CFG);
   const { x, labels } = randomBatch(16, 8, 3, 11);
   const opt = createOptimizer({ name, lr: LR[name] });

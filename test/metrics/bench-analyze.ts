@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { tf, useBackend } from '../../src/backend/index.js';
 import { RevMLP } from '../../src/model/revmlp.js';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
-import { createOptimizer, type OptimizerName } from '../../src/optim/optimizers.js';
+import { createOptimizer, type PaperOptimizerName } from '../../src/optim/optimizers.js';
 import { analyzeRuns } from '../../src/metrics/index.js';
 import { randomBatch } from '../helpers/nets.js';
 
 const info = await useBackend(process.env.EXACT_GN_BACKEND ?? 'auto');
 console.log(`backend: ${info.summary}`);
 const cfg = { inputDim: 784, hidden: 1024, blocks: 2, classes: 10, seed: 42 };
-const LR: Record<OptimizerName, number> = { gn: 0.1, adam: 1e-4, sgd: 0.1 };
+const LR: Record<PaperOptimizerName, number> = { gn: 0.1, adam: 1e-4, sgd: 0.1 };
 const dir = mkdtempSync(join(tmpdir(), 'exact-gn-bench-'));
 try {
   const train = randomBatch(256, 784, 10, 1);

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { tf, useBackend } from '../../src/backend/index.js';
 import { RevMLP } from '../../src/model/revmlp.js';
 import { trainedParamCount } from '../../src/model/config.js';
-import { createOptimizer, type OptimizerName } from '../../src/optim/optimizers.js';
+import { createOptimizer, type PaperOptimizerName } from '../../src/optim/optimizers.js';
 import { gnUpdate } from '../../src/gn/step.js';
 import { disposeParams } from '../../src/model/revmlp.js';
 import { Rng } from '../../src/util/rng.js';
@@ -18,7 +18,7 @@ interface Args {
   scale: 'paper' | 'small';
   steps: number;
   datasets: string[];
-  optimizers: OptimizerName[];
+  optimizers: PaperOptimizerName[];
   out: string | null;
 }
 
@@ -29,7 +29,7 @@ function parseArgs(argv: string[]): Args {
     if (k === '--scale' && (v === 'paper' || v === 'small')) a.scale = v;
     else if (k === '--steps' && Number(v) >= 1) a.steps = Math.floor(Number(v));
     else if (k === '--datasets') a.datasets = v.split(',');
-    else if (k === '--optimizers') a.optimizers = v.split(',') as OptimizerName[];
+    else if (k === '--optimizers') a.optimizers = v.split(',') as PaperOptimizerName[];
     else if (k === '--out') a.out = v;
     else throw new Error(`bench-gn: unknown or bad argument ${k} ${v}`);
   }
@@ -41,7 +41,7 @@ const SHAPES: Record<string, { inputDim: number; blocks: number }> = {
   mnist: { inputDim: 784, blocks: 2 },
   cifar: { inputDim: 3072, blocks: 6 },
 };
-const LR: Record<OptimizerName, number> = { gn: 0.1, adam: 1e-4, sgd: 0.1 };
+const LR: Record<PaperOptimizerName, number> = { gn: 0.1, adam: 1e-4, sgd: 0.1 };
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
