@@ -708,6 +708,10 @@ async function main(): Promise<void> {
         say(`| ${r.job.size} | ${r.job.task.toUpperCase()} | **whole step** | ${fmtS(r.phaseWall)} | ${ph.reduce((t, [, v]) => t + v.gflop, 0).toFixed(1)} | | |`);
       }
       say();
+      if (phased.some((r) => Object.values(r.phases!).some((v) => v.gflop / v.s > peakVal))) {
+        say(`Shares above 100% mean the phase ran while the machine was less loaded than during the peak measurement (1-minute load ${peak?.load?.map((v) => v.toFixed(1)).join(' -> ') ?? '?'} then): on a shared machine this column is only a rough guide.`);
+        say();
+      }
       say('GN phases: forward = forward pass, logits, target T; pull-back = the JVPs of step 2 and the correction J_g(A_1 dTheta_f); Gram = A A^T (or block 1\'s narrow factor B); host solve = the float64 solves with their transfers; S^T C = A^T C and the realized A dTheta = G C; apply = theta - lr dTheta with the refresh of M = V^T W^T. Adam/SGD: forward, VJP (the parameter gradient), apply (the fused update and the refresh of M).');
       say();
     }
