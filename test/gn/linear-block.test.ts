@@ -144,3 +144,33 @@ function hostOf(model: RevMLP): Map<string, Float32Array> {
   });
   return out;
 }
+
+test('explicit features narrower than the batch (no bottleneck, n > d/2 + 1) also take the factored solve, equal to the Gram solve', async () => {
+  const { solveHalf, gnOptions } = await import('../../src/gn/step.js');
+  const { gramPinvSolve } = await import('../../src/linalg/index.js');
+  const rng = new Rng(4);
+  const n = 14;
+  const h = 6;
+  const S = tf.tensor2d(rng.normalArray(n * h, 1), [n, h]);
+  const t = tf.tensor2d(rng.normalArray(n * 5, 1), [n, 5]);
+  const o = gnOptions({});
+  const res = tidy(() => {
+    const r = solveHalf(S, t, true, o);
+    return { method: r.diag.method, rank: r.diag.rank, b: Float64Array.from(r.delta.b!.dataSync()) };
+  });
+  assert.equal(res.method, 'truncated/factored');
+  // Reference: db = 1^T C with C from gramPinvSolve on G = S S^T + 1 1^T (float64 on the host).
+  const s = S.dataSync();
+  const g = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    let v = 1;
+    for (let k = 0; k < h; k++) v += s[i * h + k]! * s[j * h + k]!;
+    g[i * n + j] = v;
+  }
+  const ref = gramPinvSolve(g, n, Float64Array.from(t.dataSync()), 5);
+  assert.equal(res.rank, ref.rank);
+  const db = new Float64Array(5);
+  for (let i = 0; i < n; i++) for (let j = 0; j < 5; j++) db[j] = db[j]! + ref.solution[i * 5 + j]!;
+  assert.ok(relErr(res.b, db) < 1e-4, `db differs by ${relErr(res.b, db)}`);
+  tf.dispose([S, t]);
+});
