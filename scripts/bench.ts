@@ -47,6 +47,8 @@ const SIZES: Record<string, Size> = {
 
 type Task = 'gn' | 'adam' | 'sgd';
 interface Job {
+  /** 'step' (default): timed optimizer steps on one batch; 'epoch': one mini-batch epoch; 'peak': sgemm peak. */
+  kind?: 'step' | 'epoch' | 'peak';
   backend: string;
   task: Task;
   size: string;
@@ -73,7 +75,18 @@ interface JobResult {
   lossFirst?: number;
   lossLast?: number;
   solves?: string;
-  phases?: Record<string, number>;
+  /** Per phase of one recorded step: seconds and GEMM-equivalent GFLOP (blas only). */
+  phases?: Record<string, { s: number; gflop: number }>;
+  /** Wall seconds of the recorded step. */
+  phaseWall?: number;
+  /** kind 'epoch': seconds of the whole epoch and of its parts. */
+  epoch?: { total: number; steps: number; after: number; evalTest: number; batches: number; n: number };
+  /** kind 'peak': sgemm GFLOP/s by shape. */
+  peak?: Record<string, number>;
+  /** kind 'peak': dsyevd vs dsyevr timings. */
+  solvesTimed?: string;
+  /** 1-minute load average when the job started and ended. */
+  load?: [number, number];
 }
 
 const LR: Record<Task, number> = { gn: 0.5, adam: 1e-4, sgd: 0.1 };
@@ -81,8 +94,8 @@ const LR: Record<Task, number> = { gn: 0.5, adam: 1e-4, sgd: 0.1 };
 /** The fixed part of docs/benchmarks.md (the results below it are generated). */
 const PREAMBLE = [
   'How fast one optimizer step is at the paper\'s sizes, on each backend, next to PyTorch. Regenerate with',
-  '`npx tsx scripts/bench.ts --write` (about half an hour on 2 cores; `--quick` is a one-minute smoke run at the',
-  'reduced size that writes nothing unless `--write` is given).',
+  '`npm run bench -- --write` (about an hour on 2 quiet cores; `--quick` is a few-minute smoke run at the reduced',
+  'size that writes nothing unless `--write` is given; `--paper-backends blas` skips wasm at paper scale).',
   '',
   '## The native CPU path (`blas` backend)',
   '',
@@ -92,26 +105,40 @@ const PREAMBLE = [
   '  everything runs on wasm.',
   '- `blas` = the tfjs `cpu` backend\'s kernels with the matrix products in OpenBLAS `sgemm` (transpose flags',
   '  free; `A A^T` as `ssyrk`), vectorized C elementwise loops and fast layout kernels for the n x h tensors',
-  '  (bit-identical to the cpu kernels), and recycling of large output buffers (fresh memory costs a page fault',
-  '  per 4 KiB page). Loading it also routes the float64',
-  '  solves of `src/linalg` to LAPACK (`dsyevd`, `dpotrf`, `dtrsm`, `dgemm`); pure TypeScript stays the fallback.',
+  '  (bit-identical to the cpu kernels), fused one-pass Adam and SGD updates (bit-identical to the tfjs ops they',
+  '  replace), and recycling of large output buffers (fresh memory costs a page fault per 4 KiB page). Loading it',
+  '  also routes the float64 solves of `src/linalg` to LAPACK (`dsyevd`, `dpotrf`, `dtrsm`, `dgemm`).',
   '- `auto` order: tensorflow, webgpu, blas, wasm, cpu. Environment: `EXACT_GN_BLAS=0` disables the addon,',
   '  `EXACT_GN_BLAS_ADDON` points at another build, `EXACT_GN_BLAS_POOL_MB` caps the recycled buffers (default',
   '  512), `OPENBLAS_NUM_THREADS` / `OPENBLAS_CORETYPE` are OpenBLAS\'s own (when `OPENBLAS_CORETYPE` is unset on a',
   '  CPU with AVX-512, SkylakeX kernels are chosen: OpenBLAS 0.3.21 does not know AMD Zen 4/5).',
-  '- The GN step keeps each block\'s input and features from the forward pass instead of rebuilding them through',
-  '  the inverse while they fit `EXACT_GN_KEEP_ACTIVATIONS_MB` (default 1024; MNIST needs 131 MB, CIFAR-10 393 MB;',
-  '  `0` = always rebuild, the paper\'s memory-lean way). Same result up to float32 rounding.',
-  '- Adam and SGD take their gradients from the parameter-only VJP (block 0\'s input cotangent, two n x h',
-  '  products, is skipped). `npx tsx scripts/bench-vjp.ts` times forward + VJP both ways side by side at MNIST',
-  '  paper scale: parameter-only / full = 0.88, 0.90, 0.91 and 1.04 in four runs on blas (machine loaded by a',
-  '  training run; medians of 7-11).',
+  '',
+  '## The algebra (every backend)',
+  '',
+  '- Block 1 is linear (s = identity): its half-couplings are the d/2 x d/2 maps M = V^T W^T plus a bias, so its',
+  '  forward, JVPs and VJPs use M (refreshed after each update), its Gram matrix is B B^T with the narrow factor',
+  '  B = [X L, 1] (L L^T = V^T V, fixed), the truncated solve decomposes only the (d/2+1) x (d/2+1) matrix B^T B,',
+  '  and its update is dW^T = V (X^T C): no n x h feature matrix for that block (`linearHalf` in',
+  '  src/model/revmlp.ts, `factoredPinvSolve` in src/linalg). Same results as the plain computation up to float32',
+  '  rounding (test/gn/linear-block.test.ts). Adam and SGD use the same forward and VJP.',
+  '- The GN step keeps each block\'s half-couplings from the forward pass instead of rebuilding them through the',
+  '  inverse while their n x h features fit `EXACT_GN_KEEP_ACTIVATIONS_MB` (default 1024; MNIST needs 66 MB,',
+  '  CIFAR-10 327 MB; `0` = always rebuild, the paper\'s memory-lean way). Same result up to float32 rounding.',
+  '- Optimizers replace the parameters one tensor at a time (`model.updateParams`), so an update needs no second',
+  '  copy of the parameters (as PyTorch\'s in-place update).',
 ];
 
 // ----------------------------------------------------------------------------------------------
 // Child: one job
 
 async function runJob(job: Job): Promise<JobResult> {
+  const load0 = loadavg()[0]!;
+  const res = job.kind === 'epoch' ? await runEpoch(job) : job.kind === 'peak' ? await runPeak(job) : await runSteps(job);
+  res.load = [load0, loadavg()[0]!];
+  return res;
+}
+
+async function runSteps(job: Job): Promise<JobResult> {
   const { useBackend, tf } = await import('../src/backend/index.js');
   const { RevMLP } = await import('../src/model/revmlp.js');
   const { createOptimizer } = await import('../src/optim/optimizers.js');
@@ -139,7 +166,14 @@ async function runJob(job: Job): Promise<JobResult> {
   res.lossLast = losses[losses.length - 1];
   res.maxRssMB = process.resourceUsage().maxRSS / 1024;
   res.gflop = await countGflop(tf, () => opt.step(model, x, labels));
-  if (job.phases && job.task === 'gn') res.phases = await gnPhases(tf, model, x, labels, size);
+  if (job.phases) {
+    const { recordPhases } = await import('../src/gn/phases.js');
+    const { blasFlopCount } = await import('../src/backend/blas.js');
+    const t0 = performance.now();
+    const { phases } = recordPhases(() => opt.step(model, x, labels), job.backend === 'blas' ? blasFlopCount : () => NaN);
+    res.phaseWall = (performance.now() - t0) / 1000;
+    res.phases = Object.fromEntries([...phases].map(([k, v]) => [k, { s: v.seconds, gflop: v.flops / 1e9 }]));
+  }
   opt.dispose();
   model.dispose();
   x.dispose();
@@ -186,49 +220,121 @@ async function countGflop(tf: Tf, fn: () => unknown): Promise<number> {
   return flops / 1e9;
 }
 
+/** Learning rates of the paper's MNIST mini-batch runs (the epoch job). */
+const LR_MINI: Record<Task, number> = { gn: 0.1, adam: 1e-4, sgd: 0.1 };
+
 /**
- * One GN update under tf.profile, its kernels sorted into phases by shape (forward: up to the logits
- * product; Gram: n x n products and their bias add; S^T C: h x m products and the bias sums; the rest
- * of the kernels: pull-back and JVPs), host = wall time minus kernel time (float64 solves, transfers,
- * target), then the update applied as the optimizer does.
+ * One mini-batch epoch as the runner does it (src/experiments/runner.ts): the 60k MNIST training
+ * images shuffled into batches of 1024 (59 steps, the last partial batch kept), after every update
+ * the loss of the same batch, then the loss and accuracy on the 10k test images. One warm-up step
+ * first (not counted).
  */
-async function gnPhases(tf: Tf, model: import('../src/model/revmlp.js').RevMLP, x: import('@tensorflow/tfjs-core').Tensor2D, labels: Int32Array, size: Size): Promise<Record<string, number>> {
-  const { gnUpdate } = await import('../src/gn/step.js');
-  const { zipParams, disposeParams } = await import('../src/model/revmlp.js');
-  const { tidy } = await import('../src/backend/index.js');
-  let update: import('../src/model/revmlp.js').Params | null = null;
-  const t0 = performance.now();
-  const prof = await tf.profile(() => {
-    update = gnUpdate(model, x, labels).update;
-  });
-  const wall = performance.now() - t0;
-  const ph: Record<string, number> = { forward: 0, 'pull-back + JVPs': 0, Gram: 0, 'S^T C': 0, host: 0, apply: 0 };
-  let inForward = true;
-  let kernels = 0;
-  for (const k of prof.kernels) {
-    const ms = k.kernelTimeMs as number;
-    kernels += ms;
-    const out = k.outputShapes[0] ?? [];
-    const isMatMul = k.name === 'BatchMatMul';
-    if (inForward) {
-      ph.forward! += ms;
-      if (isMatMul && out[out.length - 1] === size.k) inForward = false;
-    } else if ((isMatMul || k.name === 'Add') && out.length === 2 && out[0] === size.n && out[1] === size.n) {
-      ph.Gram! += ms;
-    } else if ((isMatMul && out[0] === size.h) || (k.name === 'Sum' && out.length === 1)) {
-      ph['S^T C']! += ms;
-    } else {
-      ph['pull-back + JVPs']! += ms;
-    }
+async function runEpoch(job: Job): Promise<JobResult> {
+  const { useBackend, tf } = await import('../src/backend/index.js');
+  const { RevMLP } = await import('../src/model/revmlp.js');
+  const { createOptimizer } = await import('../src/optim/optimizers.js');
+  const { loadMnist, miniBatches, gatherBatch } = await import('../src/data/index.js');
+  const { evaluate } = await import('../src/experiments/evaluate.js');
+  const { crossEntropyHost } = await import('../src/model/loss.js');
+  const info = await useBackend(job.backend);
+  const { train, test } = loadMnist();
+  const size = SIZES[job.size]!;
+  const model = RevMLP.init({ inputDim: size.d, hidden: size.h, blocks: size.L, classes: size.k, seed: 42 });
+  const opt = createOptimizer({ name: job.task, lr: LR_MINI[job.task] });
+  const plan = miniBatches(train, size.n, 0, 42);
+  {
+    const b = gatherBatch(train, plan[0]!);
+    const x = tf.tensor2d(b.x, [b.n, b.d]);
+    opt.step(model, x, b.y);
+    x.dispose();
   }
-  ph.host = wall - kernels;
+  let steps = 0;
+  let after = 0;
+  const t0 = performance.now();
+  for (const idx of plan) {
+    const b = gatherBatch(train, idx);
+    const x = tf.tensor2d(b.x, [b.n, b.d]);
+    const s0 = performance.now();
+    opt.step(model, x, b.y);
+    const s1 = performance.now();
+    const logits = tf.tidy(() => model.logits(x).dataSync());
+    crossEntropyHost(logits, b.y, b.n, model.config.classes);
+    after += performance.now() - s1;
+    steps += s1 - s0;
+    x.dispose();
+  }
+  const e0 = performance.now();
+  evaluate(model, test, 1000);
   const t1 = performance.now();
-  const next = tidy(() => zipParams(model.params, update!, (w, d) => tf.sub(w, tf.mul(d, LR.gn))));
-  model.setParams(next);
-  ph.apply = performance.now() - t1;
-  disposeParams(update!);
-  for (const key of Object.keys(ph)) ph[key] = ph[key]! / 1000;
-  return ph;
+  opt.dispose();
+  model.dispose();
+  return {
+    job, ok: true, summary: info.summary, data: `MNIST, ${train.n} training images in ${plan.length} batches of ${size.n}, ${test.n} test images`,
+    epoch: { total: (t1 - t0) / 1000, steps: steps / 1000, after: after / 1000, evalTest: (t1 - e0) / 1000, batches: plan.length, n: train.n },
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+/** This machine's sgemm GFLOP/s (OpenBLAS, all its threads): best of 3 at a square size and at the step's shapes. */
+async function runPeak(job: Job): Promise<JobResult> {
+  const { blasAddon } = await import('../src/backend/blas.js');
+  const b = blasAddon();
+  if (!b) return { job, ok: false, error: 'blas addon not built' };
+  const shapes: Record<string, [number, number, number]> = { '2048^3': [2048, 2048, 2048], 'n x d/2 by d/2 x h (1024, 392, 8000)': [1024, 8000, 392], 'n x h by h x d/2 (1024, 8000, 392)': [1024, 392, 8000] };
+  const peak: Record<string, number> = {};
+  for (const [name, [m, n, k]] of Object.entries(shapes)) {
+    const a = new Float32Array(m * k).fill(0.5);
+    const bb = new Float32Array(k * n).fill(0.25);
+    const c = new Float32Array(m * n);
+    let best = 0;
+    for (let i = 0; i < 4; i++) {
+      const t0 = performance.now();
+      b.sgemm(false, false, m, n, k, 1, a, bb, 0, c);
+      const dt = (performance.now() - t0) / 1000;
+      if (i > 0) best = Math.max(best, (2 * m * n * k) / dt / 1e9);
+    }
+    peak[name] = best;
+  }
+  return { job, ok: true, summary: b.config(), peak, solvesTimed: eigensolvers(b) };
+}
+
+/**
+ * The truncated solve needs only the eigenpairs above the cut (lambda >= rtol^2 lambda_max): times
+ * LAPACK's partial dsyevr (value range) against the full dsyevd, both with eigenvectors, at n = 1024
+ * on matrices whose spectra decay so that k = 236 and 461 eigenvalues lie above the cut (the ranks
+ * of the MNIST blocks in the first step).
+ */
+function eigensolvers(b: NonNullable<ReturnType<typeof import('../src/backend/blas.js')['blasAddon']>>): string {
+  const n = 1024;
+  const q = new Float64Array(n * n);
+  let seed = 12345;
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    q[i * n + j] = q[j * n + i] = seed / 2147483648 - 0.5;
+  }
+  b.dsyevd(q, n, new Float64Array(n), true); // q: orthonormal rows
+  const out: string[] = [];
+  for (const k of [236, 461]) {
+    const lam = Float64Array.from({ length: n }, (_, i) => 10 ** ((-4 * (i + 0.5)) / k));
+    const ql = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ql[i * n + j] = q[i * n + j]! * lam[i]!;
+    const g = new Float64Array(n * n);
+    b.dgemm(true, false, n, n, n, 1, q, ql, 0, g); // G = Q^T diag(lam) Q
+    const cut = 1e-4 * lam[0]!;
+    const full: number[] = [];
+    const part: number[] = [];
+    let found = 0;
+    for (let rep = 0; rep < 3; rep++) {
+      let t0 = performance.now();
+      b.dsyevd(Float64Array.from(g), n, new Float64Array(n), true);
+      full.push(performance.now() - t0);
+      t0 = performance.now();
+      found = b.dsyevr(Float64Array.from(g), n, 0.999 * cut, Infinity, new Float64Array(n), new Float64Array(n * n));
+      part.push(performance.now() - t0);
+    }
+    out.push(`${found} of ${n} eigenpairs above the cut: dsyevd (all) ${median(full).toFixed(0)} ms, dsyevr (range) ${median(part).toFixed(0)} ms`);
+  }
+  return out.join('; ');
 }
 
 function median(v: number[]): number {
@@ -250,10 +356,14 @@ interface Args {
   reps: number | null;
   threads: number | null;
   apt: boolean;
+  /** Backends at MNIST paper scale (default blas, wasm). */
+  paperBackends: string[];
+  /** Optimizers of the epoch job (default gn, adam, sgd; empty: none). */
+  epoch: Task[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, write: false, backends: ['blas', 'wasm', 'cpu'], torch: true, cifar: true, memSteps: null, reps: null, threads: null, apt: true };
+  const a: Args = { quick: false, write: false, backends: ['blas', 'wasm', 'cpu'], torch: true, cifar: true, memSteps: null, reps: null, threads: null, apt: true, paperBackends: ['blas', 'wasm'], epoch: ['gn', 'adam', 'sgd'] };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i]!;
     const num = (): number => {
@@ -267,6 +377,9 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--no-cifar') a.cifar = false;
     else if (v === '--no-apt') a.apt = false;
     else if (v === '--backends') a.backends = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (v === '--paper-backends') a.paperBackends = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (v === '--epoch') a.epoch = (argv[++i] ?? '').split(',').filter(Boolean) as Task[];
+    else if (v === '--no-epoch') a.epoch = [];
     else if (v === '--mem-steps') a.memSteps = num();
     else if (v === '--reps') a.reps = num();
     else if (v === '--threads') a.threads = num();
@@ -351,11 +464,11 @@ interface TorchResult {
 }
 
 /** The same batch as the JS side, through raw files; then bench_torch.py. */
-async function runTorch(size: Size, tasks: string[], reps: number, repsPaper: number, args: Args): Promise<TorchResult> {
-  const warmupPaper = size.name === 'mnist' ? 0 : 1; // a paper-scale SVD step takes minutes
+async function runTorch(size: Size, tasks: string[], reps: number, repsPaper: number, args: Args, warmup = 1): Promise<TorchResult> {
+  const warmupPaper = size.name === 'small' ? warmup : 0; // a paper-scale SVD step takes a minute
   const dir = mkdtempSync(join(tmpdir(), 'exact-gn-bench-'));
   try {
-    const cfg: Record<string, unknown> = { d: size.d, h: size.h, L: size.L, n: size.n, k: size.k, tasks, reps, repsPaper, warmup: 1, warmupPaper };
+    const cfg: Record<string, unknown> = { d: size.d, h: size.h, L: size.L, n: size.n, k: size.k, tasks, reps, repsPaper, warmup, warmupPaper };
     if (args.threads) cfg.threads = args.threads;
     if (size.data === 'mnist') {
       try {
@@ -431,9 +544,10 @@ async function main(): Promise<void> {
   }
   const args = parseArgs(argv);
   const load0 = loadavg();
+  const loads: number[] = [load0[0]!];
   const started = new Date();
   const reps = args.reps ?? (args.quick ? 2 : 3);
-  const memPaper = args.memSteps ?? (args.quick ? 0 : 50);
+  const memPaper = args.memSteps ?? (args.quick ? 0 : 20);
   const lines: string[] = [];
   const say = (s = ''): void => {
     console.log(s);
@@ -443,141 +557,219 @@ async function main(): Promise<void> {
   const addon = blasAddon();
   const blasNote = addon ? addon.config() : `not built (${blasAddonError()})`;
   const backends = args.backends.filter((b) => b !== 'blas' || addon);
-
-  // Torch first (apt may take a while).
   const torchWhy = args.torch ? ensureTorch(args) : 'disabled (--no-torch)';
 
-  // Ours and PyTorch's version of each step run back to back, in rounds, so both see the same load.
   const results: JobResult[] = [];
   const torchRuns: { size: string; task: string; r: TorchTask }[] = [];
+  const run = (job: Job, label: string): JobResult => {
+    process.stdout.write(`${label} ... `);
+    const r = spawnJob(job, args);
+    results.push(r);
+    if (r.load) loads.push(...r.load);
+    console.log(r.ok ? (r.median !== undefined ? `${fmtS(r.median)} s/step` : 'done') : `FAILED: ${r.error}`);
+    return r;
+  };
+  const torch = async (size: Size, tt: string, nReps: number, warmup: number, label: string): Promise<void> => {
+    if (torchWhy) return;
+    process.stdout.write(`${label} pytorch ${tt} ... `);
+    loads.push(loadavg()[0]!);
+    const t = await runTorch(size, [tt], nReps, nReps, args, warmup);
+    const r: TorchTask = t.ok ? { ...t.tasks![tt]!, ok: true, torch: t.torch, threads: t.threads, maxRss: t.max_rss_mb } : { ok: false, error: t.error };
+    torchRuns.push({ size: size.name, task: tt, r });
+    console.log(r.ok ? `${fmtS(r.median_s)} s/step` : `FAILED: ${r.error}`);
+  };
+
+  const peak = addon ? run({ kind: 'peak', backend: 'blas', task: 'gn', size: 'mnist', warmup: 0, steps: 0, phases: false }, 'sgemm peak and eigensolvers') : null;
+
+  // Ours and PyTorch's version of each step run back to back, in rounds, so both see the same load.
   const sizes = args.quick ? ['small'] : ['small', 'mnist'];
-  const torchFor: Record<Task, string[]> = { gn: ['gn-gram', 'gn-paper'], adam: ['adam'], sgd: ['sgd'] };
+  const torchFor: Record<Task, string[]> = { gn: ['gn-gram', 'gn-gram-fold', 'gn-paper'], adam: ['adam', 'adam-fold'], sgd: ['sgd', 'sgd-fold'] };
   for (const sizeName of sizes) {
     const size = SIZES[sizeName]!;
     const paper = sizeName === 'mnist';
-    const rounds = args.quick ? 1 : 2;
+    const rounds = args.quick || !paper ? 1 : 2;
     console.log(`\n--- ${size.label} ---`);
     for (let round = 0; round < rounds; round++) {
       for (const task of ['gn', 'adam', 'sgd'] as const) {
-        for (const backend of backends) {
+        for (const backend of paper ? backends.filter((b) => args.paperBackends.includes(b)) : backends) {
           if (backend === 'cpu' && paper) continue; // ~1 GFLOP/s: reduced size only
           if (round > 0 && backend !== 'blas') continue; // the slow backends: one round
-          const job: Job = { backend, task, size: sizeName, warmup: 1, steps: reps, phases: round === 0 && task === 'gn' && backend !== 'cpu' };
-          process.stdout.write(`[${round + 1}/${rounds}] ${backend} ${task} ... `);
-          const r = spawnJob(job, args);
-          results.push(r);
-          console.log(r.ok ? `${fmtS(r.median)} s/step (${r.summary})` : `FAILED: ${r.error}`);
+          const phases = round === 0 && backend !== 'cpu' && (backend === 'blas' || task === 'gn');
+          run({ backend, task, size: sizeName, warmup: 1, steps: reps, phases }, `[${round + 1}/${rounds}] ${backend} ${task}`);
         }
-        if (torchWhy) continue;
         for (const tt of torchFor[task]) {
-          if (tt === 'gn-paper' && paper && round > 0) continue; // minutes per step: one round
-          process.stdout.write(`[${round + 1}/${rounds}] pytorch ${tt} ... `);
-          const t = await runTorch(size, [tt], reps, tt === 'gn-paper' && paper ? 1 : reps, args);
-          const r: TorchTask = t.ok ? { ...t.tasks![tt]!, ok: true, torch: t.torch, threads: t.threads, maxRss: t.max_rss_mb } : { ok: false, error: t.error };
-          torchRuns.push({ size: sizeName, task: tt, r });
-          console.log(r.ok ? `${fmtS(r.median_s)} s/step` : `FAILED: ${r.error}`);
+          if (tt === 'gn-paper' && paper && round > 0) continue; // a minute per step: one round
+          if (tt.endsWith('-fold') && !paper) continue;
+          const slow = tt === 'gn-paper' && paper;
+          await torch(size, tt, slow ? 1 : reps, slow ? 0 : 1, `[${round + 1}/${rounds}]`);
         }
       }
     }
     if (paper && memPaper > 0 && backends.includes('blas')) {
-      process.stdout.write(`blas gn memory check (${memPaper} steps) ... `);
-      const r = spawnJob({ backend: 'blas', task: 'gn', size: sizeName, warmup: 1, steps: memPaper, phases: false, memory: true }, args);
-      results.push(r);
-      console.log(r.ok ? `${fmtS(r.median)} s/step` : `FAILED: ${r.error}`);
+      run({ backend: 'blas', task: 'gn', size: sizeName, warmup: 1, steps: memPaper, phases: false, memory: true }, `blas gn memory check (${memPaper} steps)`);
     }
   }
-  let cifar: JobResult | null = null;
-  if (args.cifar && !args.quick && backends.includes('blas')) {
-    process.stdout.write('\n--- CIFAR-10 paper scale: blas gn ... ');
-    cifar = spawnJob({ backend: 'blas', task: 'gn', size: 'cifar', warmup: 0, steps: 2, phases: true }, args);
-    console.log(cifar.ok ? `${fmtS(cifar.median)} s/step` : `FAILED: ${cifar.error}`);
+  if (!args.quick && backends.includes('blas')) {
+    for (const task of args.epoch) run({ kind: 'epoch', backend: 'blas', task, size: 'mnist', warmup: 1, steps: 0, phases: false }, `blas ${task}: one mini-batch epoch`);
   }
+  if (args.cifar && !args.quick && backends.includes('blas')) {
+    console.log('\n--- CIFAR-10 paper scale ---');
+    const size = SIZES.cifar!;
+    run({ backend: 'blas', task: 'gn', size: 'cifar', warmup: 0, steps: 2, phases: true }, 'blas gn');
+    for (const tt of ['gn-gram', 'gn-gram-fold', 'gn-paper']) await torch(size, tt, tt === 'gn-paper' ? 1 : 2, 0, '');
+  }
+  loads.push(loadavg()[0]!);
 
   // ----- report
   const torchOk = torchRuns.find((t) => t.r.ok)?.r;
+  const ours = (sizeName: string, backend: string, task: Task): Agg | null =>
+    aggregate(results.filter((r) => r.job.size === sizeName && r.job.backend === backend && r.job.task === task && !r.job.memory && (r.job.kind ?? 'step') === 'step'));
+  const tMed = (sizeName: string, task: string): number => median(torchRuns.filter((t) => t.size === sizeName && t.task === task && t.r.ok).flatMap((t) => t.r.times_s!));
+  const tRss = (sizeName: string, task: string): number => Math.max(...torchRuns.filter((t) => t.size === sizeName && t.task === task && t.r.ok).map((t) => t.r.maxRss ?? NaN));
   say('# Benchmarks');
   say();
   for (const l of PREAMBLE) say(l);
   say();
   say('## Results');
   say();
-  say(`Generated by \`npx tsx scripts/bench.ts ${argv.join(' ')}\` on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+  say(`Generated by \`npx tsx scripts/bench.ts ${argv.join(' ')}\` on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${((Date.now() - started.getTime()) / 60000).toFixed(0)} min.`);
   say();
-  say(`- Machine: ${machine()}; load average (1/5/15 min) at start ${load0.map((v) => v.toFixed(1)).join(' ')}, at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+  say(`- Machine: ${machine()}`);
+  say(`- Load: 1-minute load average ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} during the run (at start ${load0.map((v) => v.toFixed(1)).join(' ')}, at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}, 1/5/15 min), on ${cpus().length} cores${Math.max(...loads) > cpus().length ? ': the machine was shared and oversubscribed, so absolute times are inflated and noisy; ours and PyTorch\'s step ran back to back, so their ratios are what to read' : ''}.`);
   say(`- OpenBLAS (blas backend): ${blasNote}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(auto)'}; threads: ${args.threads ?? 'OpenBLAS default (all cores)'}`);
+  const peakVal = peak?.ok ? Math.max(...Object.values(peak.peak!)) : NaN;
+  if (peak?.ok) say(`- sgemm peak of this machine (OpenBLAS, best of 3): ${Object.entries(peak.peak!).map(([k, v]) => `${k}: ${v.toFixed(0)} GFLOP/s`).join('; ')}. "% of peak" below is against ${peakVal.toFixed(0)} GFLOP/s.`);
   say(`- PyTorch: ${torchWhy ? `skipped: ${torchWhy}` : torchOk ? `${torchOk.torch}, ${torchOk.threads} threads, same OpenBLAS (${PYTHON}), OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}` : 'failed'}`);
-  say(`- Method: each task in a fresh process: 1 warm-up step, then ${reps} timed steps; ours and PyTorch's version of a step run back to back, ${args.quick ? 1 : 2} round(s) on blas/PyTorch (1 on wasm/cpu; the paper's SVD step 1 step at paper scale); times are medians over all timed steps. GFLOP = GEMM-equivalent (2mnk over every matrix product of one step, counted with tf.profile; the Gram products run as ssyrk, half of that).`);
+  say(`- Method: each task in a fresh process: 1 warm-up step, then ${reps} timed steps (medians over all timed steps); ours and PyTorch's versions of a step run back to back, ${args.quick ? 1 : 2} round(s) at MNIST paper scale on blas (1 on wasm/cpu and at the reduced size; the paper's SVD step: 1 step, no warm-up). CIFAR-10: 2 steps without warm-up each side (the SVD step: 1). GFLOP = GEMM-equivalent (2mnk over the matrix products of one step, counted with tf.profile).`);
+  say(`- PyTorch tasks (scripts/bench_torch.py): \`gn-paper\` = the paper's algorithm (truncated SVD of every n x (h+1) matrix A); \`gn-gram\` = the Gram algorithm, every block through its n x h features; \`gn-gram-fold\` = the Gram algorithm with the same linear-block algebra as ours (block 1 through M = V^T W^T and the narrow factor B = [X L, 1]); \`adam\`/\`sgd\` = torch.optim on the autograd gradient; \`adam-fold\`/\`sgd-fold\` = the same with block 1 as x (V^T W^T) + b.`);
   say();
-  for (const sizeName of sizes) {
+
+  if (!args.quick) {
+    const m = (task: Task): number => ours('mnist', 'blas', task)?.median ?? NaN;
+    const rss = (task: Task): number => ours('mnist', 'blas', task)?.maxRss ?? NaN;
+    const row = (what: string, a: number, b: number, target: number | null, unit = 's'): void => {
+      const r = a / b;
+      const met = target === null || !Number.isFinite(r) ? '' : r <= target ? 'met' : '**not met**';
+      say(`| ${what} | ${fmtS(a)} ${unit} | ${fmtS(b)} ${unit} | ${fmtR(r)} | ${target === null ? '(same algorithm, for fairness)' : `<= ${target}`} | ${met} |`);
+    };
+    say('### Targets (issue 16), blas backend');
+    say();
+    say('MNIST paper scale (d=784, h=8000, L=2, n=1024, first 1024 training images), time per step:');
+    say();
+    say('| ours / PyTorch | ours | PyTorch | ratio | target | |');
+    say('|---|---|---|---|---|---|');
+    row('GN step / the paper\'s SVD step', m('gn'), tMed('mnist', 'gn-paper'), 0.12);
+    row('GN step / PyTorch Gram step', m('gn'), tMed('mnist', 'gn-gram'), 0.7);
+    row('GN step / PyTorch Gram step with the linear-block algebra', m('gn'), tMed('mnist', 'gn-gram-fold'), null);
+    row('Adam step / torch.optim.Adam', m('adam'), tMed('mnist', 'adam'), 1.0);
+    row('Adam step / torch.optim.Adam, block 1 folded', m('adam'), tMed('mnist', 'adam-fold'), null);
+    row('SGD step / torch.optim.SGD', m('sgd'), tMed('mnist', 'sgd'), 1.0);
+    row('SGD step / torch.optim.SGD, block 1 folded', m('sgd'), tMed('mnist', 'sgd-fold'), null);
+    row('Adam peak RSS', rss('adam'), tRss('mnist', 'adam'), 1.1, 'MB');
+    say();
+    const epochs = results.filter((r) => r.ok && r.job.kind === 'epoch');
+    if (epochs.length) {
+      say('One mini-batch epoch (MNIST, 59 steps of 1024 with the last partial batch, the loss of each batch after its update, then the 10k test images), against the sum of its optimizer steps (target <= 1.15):');
+      say();
+      say('| optimizer | epoch s | sum of steps s | loss after each update s | test evaluation s | rest s | epoch / steps | |');
+      say('|---|---|---|---|---|---|---|---|');
+      for (const r of epochs) {
+        const e = r.epoch!;
+        const ratio = e.total / e.steps;
+        say(`| ${r.job.task.toUpperCase()} | ${fmtS(e.total)} | ${fmtS(e.steps)} | ${fmtS(e.after)} | ${fmtS(e.evalTest)} | ${fmtS(e.total - e.steps - e.after - e.evalTest)} | ${fmtR(ratio)} | ${ratio <= 1.15 ? 'met' : '**not met**'} |`);
+      }
+      say();
+    }
+    const cifar = ours('cifar', 'blas', 'gn');
+    if (cifar) {
+      say(`CIFAR-10 paper scale (${SIZES.cifar!.label.replace(/^CIFAR-10 paper scale /, '')}), GN step (same targets as MNIST):`);
+      say();
+      say('| ours / PyTorch | ours | PyTorch | ratio | target | |');
+      say('|---|---|---|---|---|---|');
+      const c = cifar.median;
+      row('GN step / the paper\'s SVD step', c, tMed('cifar', 'gn-paper'), 0.12);
+      row('GN step / PyTorch Gram step', c, tMed('cifar', 'gn-gram'), 0.7);
+      row('GN step / PyTorch Gram step with the linear-block algebra', c, tMed('cifar', 'gn-gram-fold'), null);
+      say();
+    }
+    const phased = results.filter((r) => r.ok && r.phases && r.job.backend === 'blas' && (r.job.size === 'mnist' || r.job.size === 'cifar'));
+    if (phased.length) {
+      say(`### Where the time goes (blas, one recorded step; GFLOP = the matrix products run in the phase; % of peak = GFLOP/s over the ${fmtS(peakVal)} GFLOP/s sgemm peak)`);
+      say();
+      say('| size | step | phase | s | GFLOP | GFLOP/s | % of peak |');
+      say('|---|---|---|---|---|---|---|');
+      for (const r of phased) {
+        const ph = Object.entries(r.phases!);
+        const sum = ph.reduce((t, [, v]) => t + v.s, 0);
+        for (const [k, v] of [...ph, ['other (checks, transfers, target)', { s: r.phaseWall! - sum, gflop: 0 }] as const]) {
+          const rate = v.gflop / v.s;
+          say(`| ${r.job.size} | ${r.job.task.toUpperCase()} | ${k} | ${fmtS(v.s)} | ${v.gflop.toFixed(1)} | ${v.gflop > 0 ? rate.toFixed(0) : '-'} | ${v.gflop > 0 ? `${((100 * rate) / peakVal).toFixed(0)}%` : '-'} |`);
+        }
+        say(`| ${r.job.size} | ${r.job.task.toUpperCase()} | **whole step** | ${fmtS(r.phaseWall)} | ${ph.reduce((t, [, v]) => t + v.gflop, 0).toFixed(1)} | | |`);
+      }
+      say();
+      if (phased.some((r) => Object.values(r.phases!).some((v) => v.gflop / v.s > peakVal))) {
+        say(`Shares above 100% mean the phase ran while the machine was less loaded than during the peak measurement (1-minute load ${peak?.load?.map((v) => v.toFixed(1)).join(' -> ') ?? '?'} then): on a shared machine this column is only a rough guide.`);
+        say();
+      }
+      say('GN phases: forward = forward pass, logits, target T; pull-back = the JVPs of step 2 and the correction J_g(A_1 dTheta_f); Gram = A A^T (or block 1\'s narrow factor B); host solve = the float64 solves with their transfers; S^T C = A^T C and the realized A dTheta = G C; apply = theta - lr dTheta with the refresh of M = V^T W^T. Adam/SGD: forward, VJP (the parameter gradient), apply (the fused update and the refresh of M).');
+      say();
+    }
+    if (peak?.ok && peak.solvesTimed) {
+      say(`Host eigensolvers at n = 1024 (LAPACK through the addon, medians of 3, interleaved): ${peak.solvesTimed}.`);
+      say();
+    }
+  }
+
+  for (const sizeName of [...sizes, ...(results.some((r) => r.job.size === 'cifar') ? ['cifar'] : [])]) {
     const size = SIZES[sizeName]!;
     say(`### ${size.label}`);
     say();
-    const first = results.find((r) => r.job.size === sizeName && r.ok);
+    const first = results.find((r) => r.job.size === sizeName && r.ok && (r.job.kind ?? 'step') === 'step');
     if (first?.data) say(`Data: ${first.data}.`);
     say();
     say('| backend | step | s/step (median) | timed steps | GFLOP/step | GFLOP/s | peak RSS MB |');
     say('|---|---|---|---|---|---|---|');
-    const ours = (backend: string, task: Task): Agg | null => aggregate(results.filter((r) => r.job.size === sizeName && r.job.backend === backend && r.job.task === task && !r.job.memory));
     for (const backend of backends) {
       for (const task of ['gn', 'adam', 'sgd'] as const) {
-        const a = ours(backend, task);
+        const a = ours(sizeName, backend, task);
         if (!a) continue;
         if (a.error) say(`| ${backend} | ${task.toUpperCase()} | failed: ${a.error.replace(/\|/g, '/')} | | | | |`);
         else say(`| ${backend} | ${task.toUpperCase()} | ${fmtS(a.median)} | ${a.n} | ${a.gflop.toFixed(1)} | ${(a.gflop / a.median).toFixed(1)} | ${a.maxRss.toFixed(0)} |`);
       }
     }
-    const tMed = (task: string): number => median(torchRuns.filter((t) => t.size === sizeName && t.task === task && t.r.ok).flatMap((t) => t.r.times_s!));
-    for (const task of ['gn-paper', 'gn-gram', 'adam', 'sgd']) {
+    for (const task of ['gn-paper', 'gn-gram', 'gn-gram-fold', 'adam', 'adam-fold', 'sgd', 'sgd-fold']) {
       const runs = torchRuns.filter((t) => t.size === sizeName && t.task === task);
       if (!runs.length) continue;
       const okRuns = runs.filter((t) => t.r.ok);
       if (!okRuns.length) say(`| pytorch | ${task} | failed: ${runs[0]!.r.error?.replace(/\|/g, '/')} | | | | |`);
-      else say(`| pytorch | ${task} | ${fmtS(tMed(task))} | ${okRuns.reduce((n, t) => n + t.r.times_s!.length, 0)} | | | ${Math.max(...okRuns.map((t) => t.r.maxRss ?? 0)).toFixed(0)} |`);
+      else say(`| pytorch | ${task} | ${fmtS(tMed(sizeName, task))} | ${okRuns.reduce((n, t) => n + t.r.times_s!.length, 0)} | | | ${tRss(sizeName, task).toFixed(0)} |`);
     }
     say();
     if (torchRuns.some((t) => t.size === sizeName && t.r.ok)) {
       say('Ratios ours / PyTorch (time per step, lower is better):');
       say();
-      say('| backend | GN / paper SVD step (target <= 0.5) | GN / Gram step in PyTorch (target <= 1.5) | Adam / Adam (target <= 1.5) | SGD / SGD (target <= 1.5) |');
-      say('|---|---|---|---|---|');
+      say('| backend | GN / paper SVD | GN / Gram | GN / Gram-fold | Adam / Adam | SGD / SGD |');
+      say('|---|---|---|---|---|---|');
       for (const backend of backends) {
-        const m = (task: Task): number => ours(backend, task)?.median ?? NaN;
+        const m = (task: Task): number => ours(sizeName, backend, task)?.median ?? NaN;
         if (!Number.isFinite(m('gn'))) continue;
-        say(`| ${backend} | ${fmtR(m('gn') / tMed('gn-paper'))} | ${fmtR(m('gn') / tMed('gn-gram'))} | ${fmtR(m('adam') / tMed('adam'))} | ${fmtR(m('sgd') / tMed('sgd'))} |`);
+        say(`| ${backend} | ${fmtR(m('gn') / tMed(sizeName, 'gn-paper'))} | ${fmtR(m('gn') / tMed(sizeName, 'gn-gram'))} | ${fmtR(m('gn') / tMed(sizeName, 'gn-gram-fold'))} | ${fmtR(m('adam') / tMed(sizeName, 'adam'))} | ${fmtR(m('sgd') / tMed(sizeName, 'sgd'))} |`);
       }
       say();
     }
-    const withPhases = results.filter((r) => r.ok && r.job.size === sizeName && r.phases);
-    if (withPhases.length) {
-      say('GN step by phase (one profiled step, seconds; host = float64 solves, transfers and target):');
-      say();
-      const keys = Object.keys(withPhases[0]!.phases!);
-      say(`| backend | ${keys.join(' | ')} |`);
-      say(`|---|${keys.map(() => '---').join('|')}|`);
-      for (const r of withPhases) say(`| ${r.job.backend} | ${keys.map((k) => fmtS(r.phases![k])).join(' | ')} |`);
-      say();
-    }
+    const withPhases = results.filter((r) => r.ok && r.job.size === sizeName && r.phases && (r.job.backend !== 'blas' || sizeName === 'small'));
+    for (const r of withPhases) say(`${r.job.backend} ${r.job.task.toUpperCase()} by phase (s): ${Object.entries(r.phases!).map(([k, v]) => `${k} ${fmtS(v.s)}`).join(', ')}; whole step ${fmtS(r.phaseWall)}.`);
+    if (withPhases.length) say();
     say('Memory (RSS after each step; tf.memory() after the last):');
     say();
-    for (const r of results.filter((x) => x.ok && x.job.size === sizeName)) say(`- ${r.job.backend} ${r.job.task}${r.job.memory ? ' (memory check)' : ''}: ${memLine(r)}`);
-    for (const t of torchRuns.filter((x) => x.size === sizeName && x.r.ok)) say(`- pytorch ${t.task}: RSS ${t.r.rss_mb![0]!.toFixed(0)} -> ${t.r.rss_mb![t.r.rss_mb!.length - 1]!.toFixed(0)} MB over ${t.r.rss_mb!.length} steps`);
+    for (const r of results.filter((x) => x.ok && x.job.size === sizeName && x.rssMB)) say(`- ${r.job.backend} ${r.job.task}${r.job.memory ? ' (memory check)' : ''}: ${memLine(r)}`);
+    for (const t of torchRuns.filter((x) => x.size === sizeName && x.r.ok)) say(`- pytorch ${t.task}: RSS ${t.r.rss_mb![0]!.toFixed(0)} -> ${t.r.rss_mb![t.r.rss_mb!.length - 1]!.toFixed(0)} MB over ${t.r.rss_mb!.length} steps, peak ${(t.r.maxRss ?? NaN).toFixed(0)} MB`);
     const solves = results.find((r) => r.ok && r.job.size === sizeName && r.solves)?.solves;
     if (solves) {
       say();
       say(`Pseudo-inverse solves of the first GN step: ${solves}.`);
     }
-    say();
-  }
-  if (cifar) {
-    say(`### ${SIZES.cifar!.label}`);
-    say();
-    if (cifar.ok) {
-      say(`blas: ${fmtS(cifar.median)} s per GN step (median of ${cifar.times!.length}, no warm-up), ${cifar.gflop!.toFixed(0)} GFLOP, ${(cifar.gflop! / cifar.median!).toFixed(1)} GFLOP/s, peak RSS ${cifar.maxRssMB!.toFixed(0)} MB.`);
-      say();
-      if (cifar.phases) say(`Phases (s): ${Object.entries(cifar.phases).map(([k, v]) => `${k} ${fmtS(v)}`).join(', ')}.`);
-      say();
-      if (cifar.solves) say(`Solves: ${cifar.solves}.`);
-    } else say(`blas: failed: ${cifar.error}`);
     say();
   }
   if (args.write) {

@@ -10,9 +10,16 @@ Run by bench.ts with Debian's python3-torch (/usr/bin/python3); it prints ONE JS
 Tasks (each on a fresh model, full batch of n images, float32 tensors):
   gn-paper  the paper's exact GN step: per half-coupling the truncated-SVD pseudo-inverse of the
             n x (h+1) matrix A = [s(P), 1] (torch.linalg.svd, keep s >= max(rtol s_max, atol));
-  gn-gram   our algorithm: Gram G = A A^T (float32), float64 eigendecomposition (torch.linalg.eigh),
+  gn-gram   the Gram algorithm: Gram G = A A^T (float32), float64 eigendecomposition (torch.linalg.eigh),
             the same truncation, C = G^+ t, dW^T = S^T C, db = 1^T C;
-  adam/sgd  one optimizer step on the mean cross-entropy (autograd backward), torch.optim defaults.
+  gn-gram-fold  the same with our linear-block algebra for block 1 (s = identity): its forward and
+            JVPs through M = V^T W^T (d/2 x d/2, formed once per step), its Gram from the narrow factor
+            B = [X L, 1] (L L^T = V^T V, fixed) with eigh of B^T B, dW^T = V (X^T C): what
+            src/gn/step.ts runs, written in PyTorch;
+  adam/sgd  one optimizer step on the mean cross-entropy (autograd backward), torch.optim defaults
+            (foreach implementation);
+  adam-fold/sgd-fold  the same with block 1's halves as x @ (V^T W^T) + b (autograd then forms the
+            gradient as V (X^T g)), as src/optim does.
 Both GN steps: JVP pull-back, the corrected 'block' rule (dTheta_g solves t2 - J_g A_1 dTheta_f),
 the first block's input tangents skipped, A_1 dTheta_f taken from the solve (U_k U_k^T t, resp. G C).
 gn-gram mirrors src/gn/step.ts (block inputs and features kept from the forward, as it does within
@@ -35,7 +42,7 @@ def orthonormal(d, k, gen):
 
 
 class RevMLP:
-    def __init__(self, d, h, L, k, seed=42, init_std=1e-3):
+    def __init__(self, d, h, L, k, seed=42, init_std=1e-3, fold=False):
         gen = torch.Generator().manual_seed(seed)
         half = d // 2
         self.half = half
@@ -45,6 +52,12 @@ class RevMLP:
         self.b = [[torch.zeros(half) for _ in range(2)] for _ in range(L)]
         self.U = orthonormal(d, k, gen)
         self.act = ["linear"] + ["relu"] * (L - 1)
+        # fold: block 1's halves through M = V^T W^T, and L L^T = V^T V for its Gram factor
+        self.fold = fold and h > half
+        self.Lchol = [torch.linalg.cholesky((V.T @ V).double()).float() for V in self.V[0]] if self.fold else None
+
+    def folded(self, l):
+        return self.fold and self.act[l] == "linear"
 
     def params(self):
         return [t for l in range(self.L) for s in range(2) for t in (self.W[l][s], self.b[l][s])]
@@ -53,6 +66,8 @@ class RevMLP:
         return P if self.act[l] == "linear" else torch.relu(P)
 
     def half_out(self, l, side, x):
+        if self.folded(l):
+            return x @ (self.V[l][side].T @ self.W[l][side].T) + self.b[l][side]
         S = self.s(l, x @ self.V[l][side].T)
         return S @ self.W[l][side].T + self.b[l][side]
 
@@ -75,6 +90,29 @@ def solve_gram(S, t, rtol, atol):
     return S.T @ C, C.sum(0), G @ C
 
 
+def solve_factored(x, V, Lc, t, rtol, atol):
+    """The linear block: C = G^+ t from the narrow factor B = [x L, 1] of G (eigh of B^T B, r x r);
+    returns dW^T = V (x^T C), db, G C = B (B^T C)."""
+    B = torch.cat([x @ Lc, torch.ones(x.shape[0], 1)], 1)
+    if B.shape[1] >= B.shape[0]:  # not narrow (CIFAR: d/2 + 1 > n): the Gram matrix from B, G = B B^T
+        G = B @ B.T
+        lam, vec = torch.linalg.eigh(G.double())
+        cut = max(rtol * float(lam[-1].clamp(min=0)) ** 0.5, atol)
+        keep = (lam > 0) & (lam.clamp(min=0).sqrt() >= cut)
+        vk = vec[:, keep]
+        C = (vk @ ((vk.T @ t.double()) / lam[keep, None])).float()
+        return V @ (x.T @ C), C.sum(0), G @ C
+    B = B.double()
+    mu, w = torch.linalg.eigh(B.T @ B)
+    cut = max(rtol * float(mu[-1].clamp(min=0)) ** 0.5, atol)
+    keep = (mu > 0) & (mu.clamp(min=0).sqrt() >= cut)
+    wk = w[:, keep]
+    Bt = B.T @ t.double()
+    C = (B @ (wk @ ((wk.T @ Bt) / (mu[keep, None] ** 2)))).float()
+    Bf = B.float()
+    return V @ (x.T @ C), C.sum(0), Bf @ (Bf.T @ C)
+
+
 def solve_svd(S, t, rtol, atol):
     """dTheta = A^+ t by the truncated SVD of A = [S, 1] (the paper); returns dW^T, db, A dTheta."""
     A = torch.cat([S, torch.ones(S.shape[0], 1)], 1)
@@ -94,6 +132,12 @@ def gn_step(m, x, y, lr, solve, keep, rtol=1e-2, atol=1e-5):
         if keep:
             x1, x2 = x[:, : m.half], x[:, m.half :]
             for l in range(m.L):
+                if m.folded(l):
+                    Mf, Mg = (m.V[l][i].T @ m.W[l][i].T for i in range(2))
+                    y1 = x1 + x2 @ Mf + m.b[l][0]
+                    kept.append((x1, x2, Mf, Mg))
+                    x1, x2 = y1, x2 + y1 @ Mg + m.b[l][1]
+                    continue
                 Sf = m.s(l, x2 @ m.V[l][0].T)
                 y1 = x1 + Sf @ m.W[l][0].T + m.b[l][0]
                 Pg = y1 @ m.V[l][1].T
@@ -113,6 +157,18 @@ def gn_step(m, x, y, lr, solve, keep, rtol=1e-2, atol=1e-5):
         updates = []
         for l in reversed(range(m.L)):
             (Vf, Vg), (Wf, Wg), (bf, bg) = m.V[l], m.W[l], m.b[l]
+            if m.folded(l):
+                # block 1 through M = V^T W^T and the factored solve (its inputs kept: x2, y1)
+                _, x2, Mf, Mg = kept[l]
+                dWf, dbf, realized = solve_factored(x2, Vf, m.Lchol[0], t1, rtol, atol)
+                dWg, dbg, _ = solve_factored(y1, Vg, m.Lchol[1], t2 - realized @ Mg, rtol, atol)
+                updates.append((l, dWf, dbf, dWg, dbg))
+                if l > 0:
+                    dx2 = t2 - t1 @ Mg
+                    dx1 = t1 - dx2 @ Mf
+                    x1 = y1 - (x2 @ Mf + bf)
+                    y1, y2, t1, t2 = x1, x2, dx1, dx2
+                continue
             if keep:
                 x1, x2, Sf, Sg = kept[l]
             else:
@@ -185,15 +241,15 @@ def run(cfg):
         "blas": os.environ.get("OPENBLAS_CORETYPE", "auto"),
         "tasks": {},
     }
-    lrs = {"gn-paper": 0.5, "gn-gram": 0.5, "adam": 1e-4, "sgd": 0.1}
+    lrs = {"gn-paper": 0.5, "gn-gram": 0.5, "gn-gram-fold": 0.5, "adam": 1e-4, "adam-fold": 1e-4, "sgd": 0.1, "sgd-fold": 0.1}
     for task in cfg["tasks"]:
-        m = RevMLP(d, h, L, k)
-        if task in ("gn-paper", "gn-gram"):
+        m = RevMLP(d, h, L, k, fold=task.endswith("-fold"))
+        if task.startswith("gn-"):
             paper = task == "gn-paper"
             solve = solve_svd if paper else solve_gram
             step = lambda x, y, m=m, solve=solve, lr=lrs[task], keep=not paper: gn_step(m, x, y, lr, solve, keep)
         else:
-            step = make_first_order(m, task, lrs[task])
+            step = make_first_order(m, task.split("-")[0], lrs[task])
         times, rss, losses = [], [], []
         reps = int(cfg.get("reps", 3))
         if task == "gn-paper":

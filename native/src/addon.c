@@ -18,6 +18,7 @@
  *   dpotrf(a, n)                        in place: lower Cholesky factor L (row-major, upper triangle
  *                                       zeroed) of the symmetric a; info (0 = ok, > 0 = not PD)
  *   dpotrs(l, n, b, m)                  in place: b (n x m) <- (L L^T)^{-1} b
+ *   adam(...), sgd(...)                 fused optimizer updates (see below)
  *   getNumThreads(), setNumThreads(t)
  *
  * Symmetric matrices look the same in row- and column-major order, so LAPACK (column-major) is
@@ -468,6 +469,80 @@ static napi_value js_unary(napi_env env, napi_callback_info cb) {
   return NULL;
 }
 
+/*
+ * Fused optimizer updates (one pass over each parameter), in float32 with every scalar rounded to
+ * float32 first and the operations in the order of the tfjs ops they replace (src/optim), so the
+ * results are bit-identical to them:
+ *   adam(w, g, m, v, outW, outM, outV, s)  s = Float64Array [lr, b1, b2, c1, c2, eps, wd]:
+ *       g' = g + wd w (wd > 0), m' = m b1 + g' (1 - b1), v' = v b2 + g'^2 (1 - b2),
+ *       w' = w - lr ((m' / c1) / (sqrt(v' / c2) + eps))
+ *   sgd(w, g, outW, s)                     s = Float64Array [lr, wd]:  w' = w - lr (g + wd w)
+ * Outputs may alias their inputs.
+ */
+CLONES static void adam_loop(const float *w, const float *g, const float *m, const float *v, float *ow, float *om,
+                             float *ov, size_t n, const double *s) {
+  const float lr = (float)s[0], b1 = (float)s[1], b2 = (float)s[2], c1 = (float)s[3], c2 = (float)s[4],
+              eps = (float)s[5], wd = (float)s[6];
+  const float nb1 = (float)(1 - s[1]), nb2 = (float)(1 - s[2]);
+  const int decay = s[6] > 0;
+  for (size_t i = 0; i < n; i++) {
+    float gi = g[i];
+    if (decay) gi = gi + w[i] * wd;
+    const float mi = m[i] * b1 + gi * nb1;
+    const float vi = v[i] * b2 + (gi * gi) * nb2;
+    const float upd = (mi / c1) / (__builtin_sqrtf(vi / c2) + eps);
+    ow[i] = w[i] - upd * lr;
+    om[i] = mi;
+    ov[i] = vi;
+  }
+}
+
+CLONES static void sgd_loop(const float *w, const float *g, float *ow, size_t n, const double *s) {
+  const float lr = (float)s[0], wd = (float)s[1];
+  if (s[1] > 0) {
+    for (size_t i = 0; i < n; i++) ow[i] = w[i] - (g[i] + w[i] * wd) * lr;
+  } else {
+    for (size_t i = 0; i < n; i++) ow[i] = w[i] - g[i] * lr;
+  }
+}
+
+static napi_value js_adam(napi_env env, napi_callback_info cb) {
+  napi_value argv[MAX_ARGS];
+  if (!get_args(env, cb, 8, argv)) return NULL;
+  size_t n = 0, len = 0;
+  const float *w = f32_arg(env, argv[0], &n, "w");
+  if (!w) return NULL;
+  const char *names[] = {"w", "g", "m", "v", "outW", "outM", "outV"};
+  float *arr[7];
+  arr[0] = (float *)w;
+  for (int i = 1; i < 7; i++) {
+    arr[i] = f32_arg(env, argv[i], &len, names[i]);
+    if (!arr[i]) return NULL;
+    if (len != n) return throw_range(env, "exact_gn_blas: adam: w, g, m, v and the outputs must have the same length");
+  }
+  double *sc = get_array(env, argv[7], napi_float64_array, 7, "s");
+  if (!sc) return NULL;
+  adam_loop(arr[0], arr[1], arr[2], arr[3], arr[4], arr[5], arr[6], n, sc);
+  return NULL;
+}
+
+static napi_value js_sgd(napi_env env, napi_callback_info cb) {
+  napi_value argv[MAX_ARGS];
+  if (!get_args(env, cb, 4, argv)) return NULL;
+  size_t n = 0, ng = 0, no = 0;
+  const float *w = f32_arg(env, argv[0], &n, "w");
+  if (!w) return NULL;
+  const float *g = f32_arg(env, argv[1], &ng, "g");
+  if (!g) return NULL;
+  float *o = f32_arg(env, argv[2], &no, "outW");
+  if (!o) return NULL;
+  if (ng != n || no != n) return throw_range(env, "exact_gn_blas: sgd: w, g and outW must have the same length");
+  double *sc = get_array(env, argv[3], napi_float64_array, 2, "s");
+  if (!sc) return NULL;
+  sgd_loop(w, g, o, n, sc);
+  return NULL;
+}
+
 static napi_value js_get_threads(napi_env env, napi_callback_info cb) {
   (void)cb;
   return make_int(env, openblas_get_num_threads());
@@ -499,6 +574,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"dsyevd", js_dsyevd}, {"dsyevr", js_dsyevr}, {"dpotrf", js_dpotrf},
       {"dpotrs", js_dpotrs}, {"getNumThreads", js_get_threads}, {"setNumThreads", js_set_threads},
       {"config", js_config}, {"binary", js_binary}, {"unary", js_unary},
+      {"adam", js_adam},     {"sgd", js_sgd},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

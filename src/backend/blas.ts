@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { setNativeLinalg, type NativeLinalg } from '../linalg/native.js';
 import { elementwiseKernels } from './blas-kernels.js';
 import { allocFloat32, BufferPool } from './blas-pool.js';
+import { ADAM_KERNEL, SGD_KERNEL } from './fused.js';
 
 /** The functions the addon (native/src/addon.c) exports; every matrix row-major. */
 export interface BlasAddon {
@@ -36,6 +37,9 @@ export interface BlasAddon {
   /** Vectorized float32 elementwise loops (see NativeElementwise); absent in builds before them. */
   binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, m: number): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** Fused Adam / SGD updates (s = [lr, b1, b2, c1, c2, eps, wd] / [lr, wd]); absent in older builds. */
+  adam?(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, outW: Float32Array, outM: Float32Array, outV: Float32Array, s: Float64Array): void;
+  sgd?(w: Float32Array, g: Float32Array, outW: Float32Array, s: Float64Array): void;
 }
 
 const ADDON_FILE = 'exact_gn_blas.node';
@@ -162,6 +166,19 @@ function valuesOf(backend: MathBackendCPU, t: Info): Float32Array | null {
   return v instanceof Float32Array ? v : null;
 }
 
+/** GEMM-equivalent FLOPs of the float32 products run on this backend so far (2 m n k each; ssyrk n^2 k). */
+let matMulFlops = 0;
+
+/**
+ * Running count of the matrix-product FLOPs of the blas backend (for per-phase accounting).
+ *
+ * @example
+ * const f0 = blasFlopCount(); tf.matMul(a, b); const gflop = (blasFlopCount() - f0) / 1e9;
+ */
+export function blasFlopCount(): number {
+  return matMulFlops;
+}
+
 /** BatchMatMul on OpenBLAS (float32; other dtypes go to the cpu kernel). A A^T and A^T A use ssyrk. */
 function batchMatMul(args: KernelArgs): Info {
   const b = addon!;
@@ -188,7 +205,9 @@ function batchMatMul(args: KernelArgs): Info {
   const so = m * n;
   if (batch === 1 && a.dataId === bb.dataId && transposeA !== transposeB && m === n) {
     b.ssyrk(transposeA, m, k, 1, av, 0, out); // A A^T or A^T A: half the flops, symmetric result
+    matMulFlops += m * m * k;
   } else {
+    matMulFlops += 2 * batch * m * n * k;
     for (let i = 0; i < batch; i++) {
       const ia = (i % batchA) * sa;
       const ib = (i % batchB) * sb;
@@ -225,6 +244,44 @@ function fusedMatMul(args: KernelArgs): Info {
   return current;
 }
 
+
+/** The fused optimizer kernels (inputs w, g[, m, v]; one output per updated tensor). */
+function fusedKernels(b: BlasAddon): tf.KernelConfig[] {
+  const f32 = (backend: MathBackendCPU, t: Info): Float32Array => {
+    const v = valuesOf(backend, t);
+    if (!v || v.length !== tf.util.sizeFromShape(t.shape)) throw new Error('fused update: expected dense float32 tensors');
+    return v;
+  };
+  return [
+    {
+      kernelName: ADAM_KERNEL,
+      backendName: 'blas',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const be = backend as MathBackendCPU;
+        const { w, g, m, v } = inputs as { w: Info; g: Info; m: Info; v: Info };
+        const s = (attrs as { s: number[] }).s;
+        const len = tf.util.sizeFromShape(w.shape);
+        const out = [allocFloat32(be, len), allocFloat32(be, len), allocFloat32(be, len)] as const;
+        b.adam!(f32(be, w), f32(be, g), f32(be, m), f32(be, v), out[0], out[1], out[2], Float64Array.from(s));
+        return out.map((o) => be.makeTensorInfo(w.shape, 'float32', o));
+      },
+    },
+    {
+      kernelName: SGD_KERNEL,
+      backendName: 'blas',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const be = backend as MathBackendCPU;
+        const { w, g } = inputs as { w: Info; g: Info };
+        const out = allocFloat32(be, tf.util.sizeFromShape(w.shape));
+        b.sgd!(f32(be, w), f32(be, g), out, Float64Array.from((attrs as { s: number[] }).s));
+        return be.makeTensorInfo(w.shape, 'float32', out);
+      },
+    },
+  ];
+}
+
+export { fusedUpdates, type AdamScalars, type FusedUpdates } from './fused.js';
+
 let registered = false;
 
 /** Registers backend `blas` and its kernels (every cpu kernel, with the overrides above). */
@@ -238,6 +295,7 @@ function registerBlas(): void {
   for (const cfg of tf.getKernelsForBackend('cpu')) {
     tf.registerKernel({ ...cfg, backendName: 'blas', kernelFunc: overrides[cfg.kernelName] ?? cfg.kernelFunc });
   }
+  if (typeof addon!.adam === 'function' && typeof addon!.sgd === 'function') for (const k of fusedKernels(addon!)) tf.registerKernel(k);
   tf.registerBackend('blas', () => new BlasBackend(), 1);
   registered = true;
 }

@@ -3,40 +3,41 @@
  *
  *  1. function-space target per sample in logit space, e (n x k), lifted to z-space: T = e U^T;
  *  2. pull-back of T through the inverse network, block by block from the output:
- *       x2 = y2 - g(y1),  x1 = y1 - f(x2)                      (inputs rebuilt, nothing stored)
- *       dx2 = t2 - J_g(y1) t1,  dx1 = t1 - J_f(x2) dx2           (JVP of the inverse map)
+ *       x2 = y2 - g(y1),  x1 = y1 - f(x2)                      (inputs rebuilt, nothing stored,
+ *                                                                or kept from the forward: BlockInputs)
+ *       dx2 = t2 - J_g(y1) t1,  dx1 = t1 - J_f(x2) dx2           (JVP of the inverse map: pullBack)
  *  3. per block, with A_1 = [s(X2 V_f^T), 1], A_2 = [s(Y1 V_g^T), 1] and Theta = [W^T; b^T]:
  *       dTheta_f = A_1^+ t1
  *       dTheta_g = A_2^+ (t2 - J_g(Y1) (A_1 dTheta_f))            rule 'block' (corrected, default)
  *       dTheta_g = A_2^+ t2                                        rule 'half-coupling' (paper-era)
  *     where A^+ t = A^T (A A^T)^+ t: the n x n Gram matrix A A^T is formed on the backend and its
- *     (truncated) pseudo-inverse applied on the host in float64;
+ *     (truncated) pseudo-inverse applied on the host in float64 (solveHalf; blockStep is one block).
+ *     The linear first block never forms its n x h features: see linearHalf in ../model/revmlp.ts;
  *  4. the caller applies theta <- theta - lr * dTheta (scaling 'sum': every block realizes T, so the
  *     first-order output change is -lr * L * T; 'mean' divides by L).
  *
  * If every A has full row rank, J_l dTheta_l = T exactly for each block l (see the tests).
  */
 import { tf, tidy } from '../backend/core.js';
-import { matMulT } from '../backend/matmul.js';
 import { ConfigError, NumericalError, show } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { factoredPinvSolve, gramPinvSolve, PINV_METHODS, type PinvMethod } from '../linalg/index.js';
+import { matMulT } from '../backend/matmul.js';
 import { envVar } from '../util/env.js';
-import { gramPinvSolve, PINV_METHODS, type PinvMethod } from '../linalg/index.js';
 import {
-  activate,
-  activationGrad,
-  halfForward,
-  halfJvpInput,
-  paramJvp,
-  type BlockParams,
-  type HalfFixed,
+  disposeParams,
+  featureMatrix,
+  type BlockHalves,
+  type FeatureMatrix,
+  type HalfAt,
   type HalfParams,
   type Params,
   type RevMLP,
 } from '../model/revmlp.js';
+import { phase } from './phases.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
 import { checkLabels, checkStepInputs, nonFiniteInputError } from '../model/batch-checks.js';
-import { featureWidth, type Activation } from '../model/config.js';
+import { featureWidth } from '../model/config.js';
 
 /** Function-space target e in logit space. */
 export type TargetKind = 'ce-identity' | 'ce-hessian' | 'ce-damped' | 'mse';
@@ -222,211 +223,272 @@ export function gnUpdate(model: RevMLP, x: tf.Tensor2D, labels: Int32Array, opti
   const half = cfg.inputDim / 2;
   const L = cfg.blocks;
 
-  // Forward. When the features of every half fit the activation budget they are kept for the
-  // pull-back (the rebuild below then costs nothing); otherwise only z is kept and every block input
-  // is rebuilt by the inverse (the paper's memory-lean way). Same result up to float32 rounding.
-  const { z, logits, kept } = forwardForGn(model, x);
-  const logitsHost = logits.dataSync();
-  logits.dispose();
+  // Forward pass: logits, loss, and where the pull-back will find each block's inputs.
+  const { logits: logitsHost, inputs } = phase('forward', () => gnForward(model, x));
   const loss = crossEntropyHost(logitsHost, labels, n, cfg.classes);
   if (!Number.isFinite(loss)) {
-    z.dispose();
-    disposeKept(kept);
+    inputs.dispose();
     throw nonFiniteInputError(x) ?? new NumericalError(`the batch loss is ${loss} before the GN step: the model has diverged (lower the learning rate)`);
   }
 
-  // Step 1: target T = e U^T, split into the two halves.
-  const e = functionSpaceTarget(logitsHost, labels, n, cfg.classes, o.target, o.targetDamping);
-  let state: PullState | typeof EMPTY_STATE = tidy(() => {
-    const T = tf.matMul<tf.Tensor2D>(tf.tensor2d(Float32Array.from(e), [n, cfg.classes]), model.Ut);
-    return {
-      y1: tf.slice(z, [0, 0], [-1, half]) as tf.Tensor2D,
-      y2: tf.slice(z, [0, half], [-1, half]) as tf.Tensor2D,
-      t1: tf.slice(T, [0, 0], [-1, half]) as tf.Tensor2D,
-      t2: tf.slice(T, [0, half], [-1, half]) as tf.Tensor2D,
-    };
+  // Step 1: target T = e U^T at the output, split into the two halves (t1, t2).
+  let tangent: Tangent | null = phase('forward', () => {
+    const e = functionSpaceTarget(logitsHost, labels, n, cfg.classes, o.target, o.targetDamping);
+    return keepTangent(tidy(() => {
+      const T = tf.matMul<tf.Tensor2D>(tf.tensor2d(Float32Array.from(e), [n, cfg.classes]), model.Ut);
+      return { t1: tf.slice(T, [0, 0], [-1, half]) as tf.Tensor2D, t2: tf.slice(T, [0, half], [-1, half]) as tf.Tensor2D };
+    }));
   });
-  z.dispose();
 
+  // Steps 2-3, block by block from the output.
   const update: Params = new Array(L);
   const blocks: BlockDiagnostics[] = new Array(L);
   const scale = o.scaling === 'mean' ? 1 / L : 1;
   try {
     for (let l = L - 1; l >= 0; l--) {
-      const fx = model.fixed[l]!;
-      const pr = model.params[l]!;
-      const diag: Partial<BlockDiagnostics> = { block: l };
-      const first = l === 0; // the first block's inputs and their tangents are never used
-      const next = tidy(() => {
-        const { y1, y2, t1, t2 } = state;
-        // Step 2: rebuild the block input (or take it from the forward) and pull the tangent back
-        // through the inverse.
-        const kb = kept?.[l];
-        const g: { P: tf.Tensor2D; S: tf.Tensor2D; out?: tf.Tensor2D } = kb ? kb.g : halfForward(fx.g, pr.g, y1);
-        const x2 = kb ? kb.x2 : (tf.sub(y2, g.out!) as tf.Tensor2D);
-        const f: { P: tf.Tensor2D; S: tf.Tensor2D; out?: tf.Tensor2D } = kb ? kb.f : first ? halfFeatures(fx.f, x2) : halfForward(fx.f, pr.f, x2);
-        const dsG = activationGrad(fx.g.act, g.P); // s'(Y1 V_g^T), shared by the JVPs through g
-        let pulled: PullState | null = null;
-        if (!first) {
-          const x1 = kb ? kb.x1 : (tf.sub(y1, f.out!) as tf.Tensor2D);
-          const dx2 = tf.sub(t2, halfJvpInput(fx.g, pr.g, g.P, t1, dsG)) as tf.Tensor2D;
-          const dx1 = tf.sub(t1, halfJvpInput(fx.f, pr.f, f.P, dx2)) as tf.Tensor2D;
-          pulled = { y1: x1, y2: x2, t1: dx1, t2: dx2 };
-        }
-
-        // Step 3: per-block right inverse.
-        const solvedF = solveHalf(f.S, t1, !!pr.f.b, o, `block ${l} f`, 2 * l);
-        const dF = solvedF.delta;
-        // A_1 dTheta_f; from the solve as G C (n x n times n x m) unless the residual asks for the JVP itself.
-        const realizedY1 = !o.residual && solvedF.realized ? solvedF.realized : paramJvp(f.S, dF);
-        const jvpG = o.rule === 'block' || o.residual ? halfJvpInput(fx.g, pr.g, g.P, realizedY1, dsG) : null;
-        const rhsG = o.rule === 'block' ? (tf.sub(t2, jvpG!) as tf.Tensor2D) : t2;
-        const solvedG = solveHalf(g.S, rhsG, !!pr.g.b, o, `block ${l} g`, 2 * l + 1);
-        const dG = solvedG.delta;
-        diag.f = solvedF.diag;
-        diag.g = solvedG.diag;
-        if (o.residual) {
-          // Realized change of the block output: dy1 = A_1 dTheta_f, dy2 = J_g(y1) dy1 + A_2 dTheta_g.
-          const dy2 = tf.add(jvpG!, paramJvp(g.S, dG));
-          const err = tf.add(tf.sum(tf.square(tf.sub(realizedY1, t1))), tf.sum(tf.square(tf.sub(dy2, t2))));
-          const ref = tf.add(tf.sum(tf.square(t1)), tf.sum(tf.square(t2)));
-          diag.residual = Math.sqrt(err.dataSync()[0]! / Math.max(ref.dataSync()[0]!, 1e-300));
-        }
-        const scaled: BlockParams = { f: scaleHalf(dF, scale), g: scaleHalf(dG, scale) };
-        return { state: pulled, scaled };
-      });
-      // Tensors can be shared between the state and the kept features (without a bottleneck, P is
-      // the block input itself, and one block's input is the previous block's output): dispose
-      // only what neither the next state nor the blocks still to come refer to.
-      const live = new Set<tf.Tensor>([...Object.values(next.state ?? {}), ...(kept ? kept.slice(0, l).flatMap(keptTensors) : [])]);
-      for (const t of [...Object.values(state), ...(kept?.[l] ? keptTensors(kept[l]!) : [])]) if (!live.has(t)) t.dispose();
-      state = next.state ?? EMPTY_STATE;
-      update[l] = next.scaled;
-      diag.exact = diag.f!.rank === n && diag.g!.rank === n && o.pinv !== 'transpose' && o.pinv !== 'damped' && o.noise === 0;
-      blocks[l] = diag as BlockDiagnostics;
+      const { f, g } = inputs.block(l);
+      const step = tidy(() => blockStep(f, g, tangent!, l > 0, o, l));
+      inputs.release(l);
+      disposeTangent(tangent!);
+      tangent = step.next;
+      update[l] = { f: scaleHalf(step.dTheta_f, scale), g: scaleHalf(step.dTheta_g, scale) };
+      const exact = step.f.rank === n && step.g.rank === n && o.pinv !== 'transpose' && o.pinv !== 'damped' && o.noise === 0;
+      blocks[l] = { block: l, f: step.f, g: step.g, exact, ...(step.residual !== undefined ? { residual: step.residual } : {}) };
     }
   } catch (err) {
-    for (const u of update) if (u) for (const h of [u.f, u.g]) {
-      h.Wt.dispose();
-      h.b?.dispose();
-    }
+    for (const u of update) if (u) disposeParams([u]);
     throw err;
   } finally {
-    for (const t of Object.values(state)) t.dispose();
-    disposeKept(kept);
+    if (tangent) disposeTangent(tangent);
+    inputs.dispose();
   }
   return { update, loss, blocks };
+}
+
+/** The target at a block's output (t1, t2), or its pull-back to the block's input (dx1, dx2). */
+export interface Tangent {
+  t1: tf.Tensor2D;
+  t2: tf.Tensor2D;
+}
+
+/** What {@link blockStep} returns (its tensors kept out of the caller's tidy). */
+export interface BlockStep {
+  dTheta_f: HalfParams;
+  dTheta_g: HalfParams;
+  f: HalfDiagnostics;
+  g: HalfDiagnostics;
+  /** The tangent at the block input (null for the first block: never used). */
+  next: Tangent | null;
+  residual?: number;
+}
+
+/**
+ * Steps 2-3 for one block, with f and g its half-couplings at their inputs (A_1 = f.A, A_2 = g.A)
+ * and (t1, t2) the target at its output:
+ *   dTheta_f = A_1^+ t1
+ *   dTheta_g = A_2^+ (t2 - J_g(y1) (A_1 dTheta_f))       rule 'block' ('half-coupling': A_2^+ t2)
+ *   dx2 = t2 - J_g(y1) t1,  dx1 = t1 - J_f(x2) dx2        (when `pull`: the tangent at the block input)
+ * Call inside a tidy: the returned tensors are kept, the rest is left to it.
+ */
+export function blockStep(f: HalfAt, g: HalfAt, { t1, t2 }: Tangent, pull: boolean, o: GNOptions, l: number): BlockStep {
+  const solvedF = solveHalf(f.A, t1, f.A.bias, o, `block ${l} f`, 2 * l);
+  const dTheta_f = solvedF.delta;
+  // A_1 dTheta_f: from the solve as G C (n x n times n x m), unless the residual asks for the product itself.
+  const dy1 = !o.residual && solvedF.realized ? solvedF.realized : phase('S^T C', () => f.A.times(dTheta_f));
+  const correct = o.rule === 'block' || o.residual;
+  // J_g(y1) applied to t1 (pull-back) and to A_1 dTheta_f (correction) in one go: s'(Y1 V_g^T) formed once.
+  const Jg = phase('pull-back', () => g.jvp(...(pull ? [t1] : []), ...(correct ? [dy1] : [])));
+  const Jg_t1 = pull ? Jg[0]! : null;
+  const Jg_dy1 = correct ? Jg[pull ? 1 : 0]! : null;
+  const rhsG = o.rule === 'block' ? (phase('pull-back', () => tf.sub(t2, Jg_dy1!)) as tf.Tensor2D) : t2;
+  const solvedG = solveHalf(g.A, rhsG, g.A.bias, o, `block ${l} g`, 2 * l + 1);
+  const dTheta_g = solvedG.delta;
+  const out: BlockStep = { dTheta_f, dTheta_g, f: solvedF.diag, g: solvedG.diag, next: pull ? phase('pull-back', () => pullBack(f, g, { t1, t2 }, Jg_t1!)) : null };
+  if (o.residual) {
+    // Realized change of the block output: dy1 = A_1 dTheta_f, dy2 = J_g(y1) dy1 + A_2 dTheta_g.
+    const dy2 = tf.add(Jg_dy1!, g.A.times(dTheta_g));
+    const err = tf.add(tf.sum(tf.square(tf.sub(dy1, t1))), tf.sum(tf.square(tf.sub(dy2, t2))));
+    const ref = tf.add(tf.sum(tf.square(t1)), tf.sum(tf.square(t2)));
+    out.residual = Math.sqrt(err.dataSync()[0]! / Math.max(ref.dataSync()[0]!, 1e-300));
+  }
+  for (const t of [...halfTensors(dTheta_f), ...halfTensors(dTheta_g), ...(out.next ? [out.next.t1, out.next.t2] : [])]) tf.keep(t);
+  return out;
+}
+
+/**
+ * Step 2 for one block: the tangent at its input, through the JVP of the inverse map (no matrix is
+ * inverted): dx2 = t2 - J_g(y1) t1, dx1 = t1 - J_f(x2) dx2. `Jg_t1` = J_g(y1) t1 when already formed.
+ */
+export function pullBack(f: HalfAt, g: HalfAt, { t1, t2 }: Tangent, Jg_t1: tf.Tensor2D = g.jvp(t1)[0]!): Tangent {
+  const dx2 = tf.sub(t2, Jg_t1) as tf.Tensor2D;
+  const dx1 = tf.sub(t1, f.jvp(dx2)[0]!) as tf.Tensor2D;
+  return { t1: dx1, t2: dx2 };
+}
+
+/**
+ * Where the pull-back finds each block's half-couplings at their inputs: kept from the forward pass,
+ * or rebuilt from the block output through the inverse (x2 = y2 - g(y1), x1 = y1 - f(x2): nothing
+ * stored, the paper's memory-lean way). block(l) is asked once per block, from the last to the
+ * first; its halves stay valid until release(l).
+ */
+export interface BlockInputs {
+  block(l: number): BlockHalves;
+  release(l: number): void;
+  dispose(): void;
+}
+
+/** Block inputs kept from the forward pass (each block's halves own their tensors). */
+export function keptInputs(blocks: BlockHalves[]): BlockInputs {
+  const held: (BlockHalves | null)[] = [...blocks];
+  for (const b of blocks) for (const t of [...b.f.tensors(), ...b.g.tensors()]) tf.keep(t);
+  const release = (l: number): void => {
+    held[l]?.f.dispose();
+    held[l]?.g.dispose();
+    held[l] = null;
+  };
+  return { block: (l) => held[l]!, release, dispose: () => held.forEach((_, l) => release(l)) };
+}
+
+/** Block inputs rebuilt through the inverse from the output z, one block at a time. */
+export function rebuiltInputs(model: RevMLP, z: tf.Tensor2D): BlockInputs {
+  const half = model.config.inputDim / 2;
+  let y: Tangent | null = keepTangent(tidy(() => ({ t1: tf.slice(z, [0, 0], [-1, half]) as tf.Tensor2D, t2: tf.slice(z, [0, half], [-1, half]) as tf.Tensor2D })));
+  let current: BlockHalves | null = null;
+  let next: Tangent | null = null;
+  const release = (): void => {
+    current?.f.dispose();
+    current?.g.dispose();
+    current = null;
+    if (y) disposeTangent(y);
+    y = next;
+    next = null;
+  };
+  return {
+    block: (l) => {
+      const { t1: y1, t2: y2 } = y!;
+      tf.tidy(() => {
+        const g = model.halfAt(l, 'g', tf.clone(y1));
+        const x2 = tf.sub(y2, g.out()) as tf.Tensor2D;
+        const f = model.halfAt(l, 'f', x2);
+        if (l > 0) next = keepTangent({ t1: tf.sub(y1, f.out()) as tf.Tensor2D, t2: tf.clone(x2) });
+        for (const t of [...f.tensors(), ...g.tensors()]) tf.keep(t);
+        current = { f, g };
+      });
+      return current!;
+    },
+    release,
+    dispose: () => {
+      release();
+      release();
+    },
+  };
 }
 
 /**
  * Most bytes of forward features the GN step keeps for its pull-back instead of rebuilding them
  * (EXACT_GN_KEEP_ACTIVATIONS_MB overrides; 0 = always rebuild). MNIST and CIFAR-10 at paper scale
- * need 131 and 393 MB.
+ * need 66 and 327 MB (block 1 keeps no n x h features).
  */
 const KEEP_ACTIVATIONS_MB = 1024;
 
-/** What the pull-back of one block needs from the forward. */
-interface KeptBlock {
-  x1: tf.Tensor2D;
-  x2: tf.Tensor2D;
-  /** P: what s' is evaluated at (for ReLU the features S themselves: step(S) = step(P)). */
-  f: { P: tf.Tensor2D; S: tf.Tensor2D };
-  g: { P: tf.Tensor2D; S: tf.Tensor2D };
+/** Bytes the halves of a forward pass keep beyond their inputs (n x h features, twice for tanh). */
+function keptFeatureBytes(model: RevMLP, n: number): number {
+  let bytes = 0;
+  for (const b of model.fixed) for (const fx of [b.f, b.g]) if (!fx.L) bytes += n * featureWidth(model.config) * 4 * (fx.act === 'tanh' ? 2 : 1);
+  return bytes;
 }
 
-/** z, logits, and the per-block features when they fit the budget (see KEEP_ACTIVATIONS_MB). */
-function forwardForGn(model: RevMLP, x: tf.Tensor2D): { z: tf.Tensor2D; logits: tf.Tensor2D; kept: KeptBlock[] | null } {
-  const cfg = model.config;
+/** The forward pass of the GN step: host logits, and the block inputs (kept when they fit the budget). */
+function gnForward(model: RevMLP, x: tf.Tensor2D): { logits: Float32Array; inputs: BlockInputs } {
   const env = Number(envVar('EXACT_GN_KEEP_ACTIVATIONS_MB'));
   const budgetMB = Number.isFinite(env) && env >= 0 ? env : KEEP_ACTIVATIONS_MB;
-  const perHalf = x.shape[0] * featureWidth(cfg) * 4 * (cfg.activation === 'tanh' ? 2 : 1);
-  if (2 * cfg.blocks * perHalf > budgetMB * 2 ** 20) return { ...model.forward(x), kept: null };
-  return tidy(() => {
-    const tr = model.forwardTrace(x);
-    const pick = (act: Activation, P: tf.Tensor2D, S: tf.Tensor2D): { P: tf.Tensor2D; S: tf.Tensor2D } => ({ P: act === 'relu' ? S : P, S });
-    const kept = tr.blocks.map((b, l) => {
-      const fx = model.fixed[l]!;
-      return { x1: b.x1, x2: b.x2, f: pick(fx.f.act, b.Pf, b.Sf), g: pick(fx.g.act, b.Pg, b.Sg) };
-    });
-    return { z: tr.z, logits: tf.matMul<tf.Tensor2D>(tr.z, model.U), kept };
+  const keep = keptFeatureBytes(model, x.shape[0]) <= budgetMB * 2 ** 20;
+  let inputs: BlockInputs | null = null;
+  const logits = tidy(() => {
+    const { blocks, z } = model.forwardHalves(x);
+    inputs = keep ? keptInputs(blocks) : rebuiltInputs(model, z);
+    return tf.matMul<tf.Tensor2D>(z, model.U).dataSync() as Float32Array;
   });
+  return { logits, inputs: inputs! };
 }
 
-function keptTensors(b: KeptBlock): tf.Tensor2D[] {
-  return [b.x1, b.x2, b.f.P, b.f.S, b.g.P, b.g.S];
+function keepTangent(t: Tangent): Tangent {
+  tf.keep(t.t1);
+  tf.keep(t.t2);
+  return t;
 }
 
-function disposeKept(kept: KeptBlock[] | null): void {
-  if (kept) for (const b of kept) for (const t of keptTensors(b)) t.dispose(); // disposing twice is a no-op
+function disposeTangent(t: Tangent): void {
+  t.t1.dispose();
+  t.t2.dispose();
 }
 
-/** Block output and its tangent during the pull-back. */
-interface PullState {
-  y1: tf.Tensor2D;
-  y2: tf.Tensor2D;
-  t1: tf.Tensor2D;
-  t2: tf.Tensor2D;
-}
-const EMPTY_STATE = {} as Record<string, never>;
-
-/** P = x V^T and S = s(P) of a half-coupling, without its output (the first block's f needs no more). */
-function halfFeatures(fx: HalfFixed, x: tf.Tensor2D): { P: tf.Tensor2D; S: tf.Tensor2D } {
-  const P = fx.Vt ? tf.matMul<tf.Tensor2D>(x, fx.Vt) : x;
-  return { P, S: activate(fx.act, P) };
+function halfTensors(d: HalfParams): tf.Tensor[] {
+  return d.b ? [d.Wt, d.b] : [d.Wt];
 }
 
 function scaleHalf(d: HalfParams, s: number): HalfParams {
   if (s === 1) return d;
   const out: HalfParams = { Wt: tf.mul(d.Wt, s) as tf.Tensor2D };
   if (d.b) out.b = tf.mul(d.b, s) as tf.Tensor1D;
+  d.Wt.dispose();
+  d.b?.dispose();
   return out;
 }
 
 /**
- * dTheta = A^+ t with A = [S, 1] (the ones column only with a bias): forms G = S S^T + 1 1^T on the
- * backend, solves C = G^+ t on the host in float64, returns dW^T = S^T C and db = 1^T C.
+ * dTheta = A^+ t: forms G = A A^T on the backend (for explicit features S, A = [S, 1] with the ones
+ * column only with a bias), solves C = G^+ t on the host in float64, returns dW^T = S^T C and
+ * db = 1^T C, and the realized output change A dTheta = G C (not for 'transpose').
  */
 export function solveHalf(
-  S: tf.Tensor2D,
+  A: FeatureMatrix | tf.Tensor2D,
   t: tf.Tensor2D,
   bias: boolean,
   o: GNOptions,
   where = 'half-coupling',
   stream = 0,
 ): { delta: HalfParams; diag: HalfDiagnostics; realized?: tf.Tensor2D } {
-  const [n, m] = t.shape;
-  let C: tf.Tensor2D;
-  let diag: HalfDiagnostics;
-  let G: tf.Tensor2D | null = null;
+  const a = A instanceof tf.Tensor ? featureMatrix(A, bias) : A;
+  if (a.bias !== bias) throw new Error(`solveHalf: the feature matrix ${a.bias ? 'has' : 'has no'} ones column but bias = ${bias}`);
+  const n = t.shape[0];
   if (o.pinv === 'transpose') {
-    C = t;
-    diag = { rank: n, n, cond: NaN, method: 'transpose' };
-  } else {
-    G = matMulT(S, S, false, true); // S S^T (one ssyrk on the blas backend)
-    if (bias) G = tf.add(G, 1) as tf.Tensor2D;
-    const gram = Float64Array.from(G.dataSync());
-    const rhs = Float64Array.from(t.dataSync());
-    let res;
-    try {
-      res = gramPinvSolve(gram, n, rhs, m, { method: o.pinv, rtol: o.rtol, atol: o.atol, damping: o.damping, wantSpectrum: o.spectrum });
-    } catch (e) {
-      if (e instanceof NumericalError) {
-        throw new NumericalError(
-          `${where}: ${e.message} (batch n = ${n}, features h+1 = ${S.shape[1] + (bias ? 1 : 0)}; the exact right inverse needs rank n)`,
-        );
-      }
-      throw e;
-    }
-    const sol = res.solution;
-    if (o.noise > 0) perturb(sol, o.noise, o.noiseSeed * 1000003 + stream);
-    C = tf.tensor2d(Float32Array.from(sol), [n, m]);
-    diag = { rank: res.rank, n, cond: res.cond, method: res.method };
-    if (res.spectrum) diag.spectrum = res.spectrum;
+    return { delta: phase('S^T C', () => a.transposeTimes(t)), diag: { rank: n, n, cond: NaN, method: 'transpose' } };
   }
-  const delta: HalfParams = { Wt: matMulT(S, C, true, false) }; // S^T C
-  if (bias) delta.b = tf.sum(C, 0) as tf.Tensor1D;
-  // A dTheta = S S^T C + 1 1^T C = G C: the realized output change, at n/h of the cost of A dTheta.
-  return G ? { delta, diag, realized: tf.matMul<tf.Tensor2D>(G, C) } : { delta, diag };
+  // G = A A^T, or its narrow factor B (G = B B^T) when A's rank is below n (the linear first block):
+  // then only B^T B (r x r) is decomposed on the host.
+  const B = o.pinv === 'truncated' && a.factorWidth !== null ? phase('Gram', () => a.factor()) : null;
+  const G = B ? null : phase('Gram', () => a.gram());
+  const context = `batch n = ${n}, features h+1 = ${a.width + (bias ? 1 : 0)}; the exact right inverse needs rank n`;
+  const { C, diag } = phase('host solve', () => hostSolve(B ?? G!, !!B, t, o, where, context, stream));
+  const delta = phase('S^T C', () => a.transposeTimes(C));
+  // A dTheta = A A^T C = G C (or B (B^T C)): the realized output change, at n/h of the cost of A dTheta.
+  const realized = phase('S^T C', () => (B ? tf.matMul<tf.Tensor2D>(B, matMulT(B, C, true, false)) : tf.matMul<tf.Tensor2D>(G!, C)));
+  return { delta, diag, realized };
+}
+
+/**
+ * C = G^+ t in float64 on the host (the truncation, damping or noise of the options), from G itself
+ * or (`factored`) from B with G = B B^T.
+ */
+function hostSolve(M: tf.Tensor2D, factored: boolean, t: tf.Tensor2D, o: GNOptions, where: string, context: string, stream: number): { C: tf.Tensor2D; diag: HalfDiagnostics } {
+  const [n, m] = t.shape;
+  const mat = Float64Array.from(M.dataSync());
+  const rhs = Float64Array.from(t.dataSync());
+  let res;
+  try {
+    res = factored
+      ? factoredPinvSolve(mat, n, M.shape[1], rhs, m, { rtol: o.rtol, atol: o.atol })
+      : gramPinvSolve(mat, n, rhs, m, { method: o.pinv, rtol: o.rtol, atol: o.atol, damping: o.damping, wantSpectrum: o.spectrum });
+  } catch (e) {
+    if (e instanceof NumericalError) throw new NumericalError(`${where}: ${e.message} (${context})`);
+    throw e;
+  }
+  const sol = res.solution;
+  if (o.noise > 0) perturb(sol, o.noise, o.noiseSeed * 1000003 + stream);
+  const diag: HalfDiagnostics = { rank: res.rank, n, cond: res.cond, method: res.method };
+  if (res.spectrum && o.spectrum) diag.spectrum = res.spectrum;
+  return { C: tf.tensor2d(Float32Array.from(sol), [n, m]), diag };
 }
 
 /** Adds seeded Gaussian noise of relative size sigma (relative to the RMS of c) in place. */

@@ -115,6 +115,69 @@ export function gramPinvSolve(gram: Float64Array, n: number, rhs: Float64Array, 
   }
 }
 
+/**
+ * The 'truncated' solve C = G^+ T when G = B B^T comes as a narrow factor B (n x r, r < n, row-major;
+ * e.g. B = [X L, 1] for the linear first block, L L^T = V^T V): the nonzero eigenvalues of G are
+ * those of the r x r matrix H = B^T B, so only that is decomposed. With H = W diag(mu) W^T and the
+ * kept mu_k >= cut^2 (the same cut as {@link gramPinvSolve}: sqrt(mu) >= max(rtol sqrt(mu_max), atol)),
+ * G's eigenvectors are U_k = B W_k mu_k^{-1/2} and
+ *   C = U_k diag(1/mu_k) U_k^T T = B W_k diag(mu_k^-2) W_k^T (B^T T).
+ * Cost O(n r m + r^3) instead of the n x n eigendecomposition; the same result as gramPinvSolve on
+ * B B^T up to rounding. The spectrum (G's eigenvalues, descending) has n - r exact zeros; cond is
+ * Infinity (G is singular: r < n).
+ *
+ * @example
+ * const b = Float64Array.from([1, 0, 0, 1, 1, 1]);     // 3 x 2: G = B B^T has rank 2
+ * const r = factoredPinvSolve(b, 3, 2, Float64Array.from([1, 1, 2]), 1);
+ * r.rank; // 2, and r.solution is the minimum-norm solution of G c = t
+ */
+export function factoredPinvSolve(b: Float64Array, n: number, r: number, rhs: Float64Array, m: number, opts: Pick<GramPinvOptions, 'rtol' | 'atol'> = {}): GramPinvResult {
+  check(Number.isInteger(r) && r > 0 && r < n, 'factoredPinvSolve.r', () => `must be an integer in (0, n = ${n}) (a narrow factor), got ${r}`);
+  check(b.length === n * r, 'factoredPinvSolve.b', () => `must have n * r = ${n * r} entries, got ${b.length}`);
+  checkRhs(rhs, n, m, 'factoredPinvSolve.rhs');
+  const o = resolveOptions({ ...opts, method: 'truncated' }, n);
+  checkFinite(b, r, 'factoredPinvSolve: the factor');
+  checkFinite(rhs, Math.max(m, 1), 'factoredPinvSolve: the right-hand side');
+  const h = new Float64Array(r * r);
+  gemm(true, false, r, r, n, b, b, h); // H = B^T B
+  const { values, rows } = symEigRows(symmetricPart(h, r), r); // ascending
+  const sMax = Math.sqrt(Math.max(values[r - 1]!, 0));
+  const cut = Math.max(o.rtol * sMax, o.atol);
+  const kept: number[] = [];
+  for (let k = r - 1; k >= 0; k--) if (values[k]! > 0 && Math.sqrt(values[k]!) >= cut) kept.push(k);
+  const solution = new Float64Array(n * m);
+  const spectrum = new Float64Array(n);
+  for (let k = 0; k < r; k++) spectrum[k] = Math.max(values[r - 1 - k]!, 0);
+  const result: GramPinvResult = { solution, rank: kept.length, cond: Infinity, spectrum, method: 'truncated/factored' };
+  if (kept.length === 0 || m === 0) return result;
+  const bt = new Float64Array(r * m);
+  gemm(true, false, r, m, n, b, rhs, bt); // B^T T
+  // G^+ T = B W_k diag(mu_k^-2) W_k^T (B^T T): applyEigenInverse divides by the values given, mu^2.
+  const p = applyEigenInverse(rows, r, values.map((v) => v * v), kept, bt, m);
+  gemm(false, false, n, m, r, b, p, solution);
+  return result;
+}
+
+/** c = op(a) op(b): the native dgemm when installed, else plain loops (row-major). */
+function gemm(transA: boolean, transB: boolean, rows: number, cols: number, inner: number, a: Float64Array, bm: Float64Array, c: Float64Array): void {
+  const nat = nativeLinalg();
+  if (nat) return nat.gemm(transA, transB, rows, cols, inner, a, bm, c);
+  c.fill(0);
+  const A = (i: number, k: number): number => (transA ? a[k * rows + i]! : a[i * inner + k]!);
+  for (let i = 0; i < rows; i++) {
+    for (let k = 0; k < inner; k++) {
+      const aik = A(i, k);
+      if (aik === 0) continue;
+      const o = i * cols;
+      if (transB) for (let j = 0; j < cols; j++) c[o + j] = c[o + j]! + aik * bm[j * inner + k]!;
+      else {
+        const bo = k * cols;
+        for (let j = 0; j < cols; j++) c[o + j] = c[o + j]! + aik * bm[bo + j]!;
+      }
+    }
+  }
+}
+
 /** Options with defaults filled in and checked. */
 interface Resolved {
   method: PinvMethod;
@@ -191,6 +254,12 @@ function solveDamped(g: Float64Array, n: number, rhs: Float64Array, m: number, d
  * eigenvalue may fall below the cut (the caller then uses the eigendecomposition).
  */
 function solveTruncatedFast(g: Float64Array, n: number, rhs: Float64Array, m: number, rtol: number, atol: number): GramPinvResult | null {
+  // Surely truncated, decided before the power iteration: lambda_max >= lo (the largest diagonal entry
+  // and the Rayleigh quotient of the ones vector both bound it from below), so when G - tau_lo I is not
+  // positive definite some eigenvalue lies below tau_lo <= the cut.
+  const lo = Math.max(maxDiagonal(g, n), onesRayleighQuotient(g, n));
+  const tauLo = Math.max(rtol * Math.sqrt(lo), atol) ** 2;
+  if (tauLo > 0 && cholesky(g, n, { shift: tauLo }) === null) return null;
   const lpow = powerIterationMax(g, n, FAST_POWER);
   if (!(lpow > 0)) return null;
   const lmaxUpper = Math.max(lpow, Math.min(spectralRadiusBound(g, n), LAMBDA_MAX_INFLATE * lpow));
@@ -316,6 +385,13 @@ function withSpectrum(result: GramPinvResult, ascending: Float64Array): void {
 /** lambda_max / lambda_min, Infinity when lambda_min <= n * eps * lambda_max (numerically zero). */
 function condOf(lmax: number, lmin: number, n: number): number {
   return lmin > n * Number.EPSILON * lmax && lmin > 0 ? lmax / lmin : Infinity;
+}
+
+/** 1^T G 1 / n. */
+function onesRayleighQuotient(g: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n * n; i++) s += g[i]!;
+  return s / n;
 }
 
 /** Largest diagonal entry (at least the smallest positive normal number). */

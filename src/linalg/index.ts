@@ -7,7 +7,7 @@ export { symEig, symEigvals } from './sym-eig.js';
 export type { SymEigResult } from './sym-eig.js';
 export { cholesky, choleskySolve } from './cholesky.js';
 export type { CholeskyOptions } from './cholesky.js';
-export { gramPinvSolve, PINV_METHODS } from './gram-pinv.js';
+export { factoredPinvSolve, gramPinvSolve, PINV_METHODS } from './gram-pinv.js';
 export type { GramPinvOptions, GramPinvResult, PinvMethod } from './gram-pinv.js';
 export { singularValuesFromGram } from './singular-values.js';
 export { powerIterationMax, inverseIterationMin, spectralRadiusBound } from './extreme-eigs.js';

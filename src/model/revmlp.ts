@@ -14,6 +14,7 @@ import { tf, tidy } from '../backend/core.js';
 import { matMulT } from '../backend/matmul.js';
 import { Rng } from '../util/rng.js';
 import { orthonormalColumns } from '../linalg/orthonormal.js';
+import { cholesky } from '../linalg/cholesky.js';
 import { ConfigError } from '../util/errors.js';
 import { blockActivation, featureWidth, modelConfig, type Activation, type RevMLPConfig, type RevMLPConfigInput } from './config.js';
 
@@ -38,6 +39,12 @@ export interface HalfFixed {
   V?: tf.Tensor2D;
   /** s of this half (same for f and g of a block). */
   act: Activation;
+  /**
+   * L [d/2, d/2], lower triangular with L L^T = V^T V (fixed): present only on a linear half
+   * (s = identity, block 1 in the paper) whose bottleneck is wider than its input (h > d/2). Then
+   * its products run without the n x h feature matrix (see {@link linearHalf}).
+   */
+  L?: tf.Tensor2D;
 }
 export interface BlockFixed {
   f: HalfFixed;
@@ -64,6 +71,8 @@ export class RevMLP {
   /** U^T [k, d] (lifts a logit-space target to z-space). */
   readonly Ut: tf.Tensor2D;
   private _params: Params;
+  /** M = V^T W^T [d/2, d/2] of every linear half (see {@link linearHalf}) for the current params, by `l.side`. */
+  private readonly maps = new Map<string, tf.Tensor2D>();
 
   constructor(config: RevMLPConfig, fixed: BlockFixed[], U: tf.Tensor2D, params: Params) {
     this.config = config;
@@ -71,20 +80,26 @@ export class RevMLP {
     this.U = U;
     this.Ut = tf.keep(tf.transpose(U));
     this._params = params;
+    this.refreshMaps();
   }
 
-  /** Builds a model from its config with the seeded initialization of PAPER.md. */
-  static init(input: RevMLPConfigInput): RevMLP {
+  /**
+   * Builds a model from its config with the seeded initialization of PAPER.md. `foldLinear: false`
+   * runs the linear first block through its n x h features like every other block (the plain
+   * computation the fast path is tested against).
+   */
+  static init(input: RevMLPConfigInput, options: { foldLinear?: boolean } = {}): RevMLP {
     const cfg = modelConfig(input);
     const host = initHostTensors(cfg);
-    return RevMLP.fromHost(cfg, host);
+    return RevMLP.fromHost(cfg, host, options);
   }
 
   /**
    * Builds a model from host arrays in checkpoint layout (W [d/2, h], V [h, d/2], U [d, k]).
    * Used by init and by checkpoint loading.
    */
-  static fromHost(cfg: RevMLPConfig, host: HostTensors): RevMLP {
+  static fromHost(cfg: RevMLPConfig, host: HostTensors, options: { foldLinear?: boolean } = {}): RevMLP {
+    const foldLinear = options.foldLinear ?? true;
     const half = cfg.inputDim / 2;
     const h = featureWidth(cfg);
     const fixed: BlockFixed[] = [];
@@ -100,6 +115,10 @@ export class RevMLP {
           const V = need(host, `${name}.V`);
           hf.V = tf.keep(tf.tensor2d(V, [h, half]));
           hf.Vt = tf.keep(tf.transpose(hf.V));
+          if (foldLinear && act === 'linear' && h > half) {
+            const L = gramFactor(hf.Vt, hf.V);
+            if (L) hf.L = tf.keep(L);
+          }
         }
         fx[side] = hf;
         const W = need(host, `${name}.W`);
@@ -127,23 +146,104 @@ export class RevMLP {
     forEachParam(old, (_n, t) => {
       if (!paramsContain(next, t)) t.dispose();
     });
+    this.refreshMaps();
+  }
+
+  /**
+   * Replaces each trained tensor w by fn(w, name, index) (index in {@link forEachParam} order), one
+   * at a time, disposing the old one right away: the peak memory of an in-place update (the
+   * parameters plus one tensor), unlike building a whole new set for {@link setParams}. Each fn runs
+   * in its own tidy; keep anything else it makes that must outlive it.
+   *
+   * @example
+   * model.updateParams((w, name, i) => tf.sub(w, tf.mul(grads[i], lr)));
+   */
+  updateParams(fn: (w: tf.Tensor, name: string, index: number) => tf.Tensor): void {
+    const next: Params = this._params.map((bp) => ({ f: { ...bp.f }, g: { ...bp.g } }));
+    let i = 0;
+    try {
+      for (const bp of next) {
+        for (const side of ['f', 'g'] as const) {
+          const hp = bp[side];
+          for (const kind of ['Wt', 'b'] as const) {
+            const old = hp[kind];
+            if (!old) continue;
+            const name = `blocks.${next.indexOf(bp)}.${side}.${kind === 'Wt' ? 'W' : 'b'}`;
+            const fresh = tf.keep(tf.tidy(() => fn(old, name, i++)));
+            if (kind === 'Wt') hp.Wt = fresh as tf.Tensor2D;
+            else hp.b = fresh as tf.Tensor1D;
+            if (fresh !== old) old.dispose();
+          }
+        }
+      }
+    } finally {
+      this._params = next;
+      this.refreshMaps();
+    }
+  }
+
+  /** Recomputes M = V^T W^T of every linear half for the current params (one d/2 x h x d/2 product each). */
+  private refreshMaps(): void {
+    for (const M of this.maps.values()) M.dispose();
+    this.maps.clear();
+    this.fixed.forEach((fx, l) => {
+      for (const side of ['f', 'g'] as const) {
+        const hf = fx[side];
+        if (hf.L) this.maps.set(`${l}.${side}`, tf.keep(tf.matMul<tf.Tensor2D>(hf.Vt!, this._params[l]![side].Wt)));
+      }
+    });
+  }
+
+  /**
+   * Half-coupling `side` of block `l` evaluated at its input x (see {@link HalfAt}): the linear
+   * algebra of {@link linearHalf} where the half has it, else {@link plainHalf}. No tidy: call inside one.
+   */
+  halfAt(l: number, side: HalfName, x: tf.Tensor2D, params: Params = this._params): HalfAt {
+    const fx = this.fixed[l]![side];
+    const p = params[l]![side];
+    if (!fx.L) return plainHalf(fx, p, x);
+    const cached = params === this._params ? this.maps.get(`${l}.${side}`) : undefined;
+    return linearHalf(fx, p, x, cached ?? tf.matMul<tf.Tensor2D>(fx.Vt!, p.Wt), !cached);
+  }
+
+  /**
+   * Forward pass through {@link halfAt}: z and every block's two half-couplings at their inputs (what
+   * the VJP and the GN step need). No tidy: call inside one (or dispose the halves yourself).
+   */
+  forwardHalves(x: tf.Tensor2D, params: Params = this._params): { blocks: BlockHalves[]; z: tf.Tensor2D } {
+    this.checkInput(x);
+    const half = this.config.inputDim / 2;
+    let x1 = tf.slice(x, [0, 0], [-1, half]) as tf.Tensor2D;
+    let x2 = tf.slice(x, [0, half], [-1, half]) as tf.Tensor2D;
+    const blocks: BlockHalves[] = [];
+    for (let l = 0; l < this.config.blocks; l++) {
+      const f = this.halfAt(l, 'f', x2, params);
+      const y1 = tf.add(x1, f.out()) as tf.Tensor2D;
+      const g = this.halfAt(l, 'g', y1, params);
+      const y2 = tf.add(x2, g.out()) as tf.Tensor2D;
+      blocks.push({ f, g });
+      x1 = y1;
+      x2 = y2;
+    }
+    return { blocks, z: tf.concat([x1, x2], 1) as tf.Tensor2D };
   }
 
   /** Forward pass: output z [n, d] and logits [n, k]. */
   forward(x: tf.Tensor2D, params: Params = this._params): { z: tf.Tensor2D; logits: tf.Tensor2D } {
     return tf.tidy(() => {
-      const z = this.forwardTrace(x, params).z;
+      const z = this.forwardHalves(x, params).z;
       return { z, logits: tf.matMul<tf.Tensor2D>(z, this.U) };
     });
   }
 
   /** Logits [n, k]. */
   logits(x: tf.Tensor2D, params: Params = this._params): tf.Tensor2D {
-    return tf.tidy(() => tf.matMul<tf.Tensor2D>(this.forwardTrace(x, params).z, this.U));
+    return tf.tidy(() => tf.matMul<tf.Tensor2D>(this.forwardHalves(x, params).z, this.U));
   }
 
   /**
-   * Forward pass that keeps, per block, what the Jacobian products need (no tidy: call it inside one).
+   * Forward pass that keeps, per block, the inputs and the n x h features of every half (no tidy:
+   * call it inside one). The plain computation: no linear-block algebra (see {@link forwardHalves}).
    */
   forwardTrace(x: tf.Tensor2D, params: Params = this._params): ForwardTrace {
     this.checkInput(x);
@@ -172,8 +272,8 @@ export class RevMLP {
       let y1 = tf.slice(z, [0, 0], [-1, half]) as tf.Tensor2D;
       let y2 = tf.slice(z, [0, half], [-1, half]) as tf.Tensor2D;
       for (let l = this.config.blocks - 1; l >= 0; l--) {
-        const x2 = tf.sub(y2, halfForward(this.fixed[l]!.g, params[l]!.g, y1).out) as tf.Tensor2D;
-        const x1 = tf.sub(y1, halfForward(this.fixed[l]!.f, params[l]!.f, x2).out) as tf.Tensor2D;
+        const x2 = tf.sub(y2, this.halfAt(l, 'g', y1, params).out()) as tf.Tensor2D;
+        const x1 = tf.sub(y1, this.halfAt(l, 'f', x2, params).out()) as tf.Tensor2D;
         y1 = x1;
         y2 = x2;
       }
@@ -187,11 +287,13 @@ export class RevMLP {
    */
   representations(x: tf.Tensor2D, params: Params = this._params): tf.Tensor2D[] {
     return tf.tidy(() => {
-      const tr = this.forwardTrace(x, params);
       const reps: tf.Tensor2D[] = [];
-      for (const b of tr.blocks) {
-        reps.push(tf.concat([b.y1, b.x2], 1) as tf.Tensor2D, tf.concat([b.y1, b.y2], 1) as tf.Tensor2D);
-      }
+      const { blocks, z } = this.forwardHalves(x, params);
+      blocks.forEach((b, l) => {
+        const y1 = b.g.x;
+        const y2 = l + 1 < blocks.length ? blocks[l + 1]!.f.x : (tf.slice(z, [0, this.config.inputDim / 2], [-1, -1]) as tf.Tensor2D);
+        reps.push(tf.concat([y1, b.f.x], 1) as tf.Tensor2D, tf.concat([y1, y2], 1) as tf.Tensor2D);
+      });
       return reps;
     });
   }
@@ -242,9 +344,12 @@ export class RevMLP {
   /** Disposes every tensor of the model. */
   dispose(): void {
     forEachParam(this._params, (_n, t) => t.dispose());
+    for (const M of this.maps.values()) M.dispose();
+    this.maps.clear();
     for (const b of this.fixed) for (const h of [b.f, b.g]) {
       h.V?.dispose();
       h.Vt?.dispose();
+      h.L?.dispose();
     }
     this.U.dispose();
     this.Ut.dispose();
@@ -320,7 +425,7 @@ export function paramJvp(S: tf.Tensor2D, d: HalfParams): tf.Tensor2D {
 
 /** Reverse pass over a forward trace (see RevMLP.vjp); call inside a tidy. */
 export function traceVjp(model: RevMLP, tr: ForwardTrace, gz: tf.Tensor2D, params: Params): { grads: Params; gx: tf.Tensor2D } {
-  const { grads, g1, g2 } = vjpLoop(model, tr, gz, params, true);
+  const { grads, g1, g2 } = vjpLoop(model, traceHalves(model, tr, params), gz, true);
   return { grads, gx: tf.concat([g1, g2], 1) as tf.Tensor2D };
 }
 
@@ -329,28 +434,214 @@ export function traceVjp(model: RevMLP, tr: ForwardTrace, gz: tf.Tensor2D, param
  * (two n x h products) is skipped. Call inside a tidy.
  */
 export function traceParamVjp(model: RevMLP, tr: ForwardTrace, gz: tf.Tensor2D, params: Params): Params {
-  return vjpLoop(model, tr, gz, params, false).grads;
+  return vjpLoop(model, traceHalves(model, tr, params), gz, false).grads;
 }
 
-function vjpLoop(model: RevMLP, tr: ForwardTrace, gz: tf.Tensor2D, params: Params, inputGrad: boolean): { grads: Params; g1: tf.Tensor2D; g2: tf.Tensor2D } {
+/**
+ * Parameter cotangents J^T gz over the half-couplings of {@link RevMLP.forwardHalves} (the linear
+ * block through its algebra, no n x h product there). Call inside a tidy.
+ */
+export function halvesParamVjp(model: RevMLP, blocks: readonly BlockHalves[], gz: tf.Tensor2D): Params {
+  return vjpLoop(model, blocks, gz, false).grads;
+}
+
+/** The plain halves of a forward trace (features as traced). */
+function traceHalves(model: RevMLP, tr: ForwardTrace, params: Params): BlockHalves[] {
+  return tr.blocks.map((b, l) => ({
+    f: plainHalf(model.fixed[l]!.f, params[l]!.f, b.x2, { P: b.Pf, S: b.Sf }),
+    g: plainHalf(model.fixed[l]!.g, params[l]!.g, b.y1, { P: b.Pg, S: b.Sg }),
+  }));
+}
+
+function vjpLoop(model: RevMLP, blocks: readonly BlockHalves[], gz: tf.Tensor2D, inputGrad: boolean): { grads: Params; g1: tf.Tensor2D; g2: tf.Tensor2D } {
   const half = model.config.inputDim / 2;
   let g1 = tf.slice(gz, [0, 0], [-1, half]) as tf.Tensor2D;
   let g2 = tf.slice(gz, [0, half], [-1, half]) as tf.Tensor2D;
   const grads: Params = new Array(model.config.blocks);
   for (let l = model.config.blocks - 1; l >= 0; l--) {
-    const b = tr.blocks[l]!;
-    const fx = model.fixed[l]!;
-    const pr = params[l]!;
-    // y2 = x2 + g(y1): grads of g, then the cotangent flows to y1 and x2.
-    const gg = paramVjp(b.Sg, g2, !!pr.g.b);
-    const gy1 = tf.add(g1, halfVjpInput(fx.g, pr.g, b.Pg, g2)) as tf.Tensor2D;
-    // y1 = x1 + f(x2)
-    const gf = paramVjp(b.Sf, gy1, !!pr.f.b);
+    const { f, g } = blocks[l]!;
+    // y2 = x2 + g(y1): dTheta_g = A_2^T g2, then the cotangent flows to y1 and x2.
+    const gg = g.A.transposeTimes(g2);
+    const gy1 = tf.add(g1, g.vjp(g2)) as tf.Tensor2D;
+    // y1 = x1 + f(x2): dTheta_f = A_1^T gy1
+    const gf = f.A.transposeTimes(gy1);
     grads[l] = { f: gf, g: gg };
-    if (l > 0 || inputGrad) g2 = tf.add(g2, halfVjpInput(fx.f, pr.f, b.Pf, gy1)) as tf.Tensor2D;
+    if (l > 0 || inputGrad) g2 = tf.add(g2, f.vjp(gy1)) as tf.Tensor2D;
     g1 = gy1;
   }
   return { grads, g1, g2 };
+}
+
+/**
+ * The feature matrix A = [S, 1] of a half-coupling at a batch (the ones column only with a bias,
+ * Theta = [W^T; b^T]), through the three products the GN step and the VJP take with it. S itself
+ * is never formed by {@link linearHalf}.
+ */
+export interface FeatureMatrix {
+  /** Rows n (the batch). */
+  readonly n: number;
+  /** Columns of S (h, or d/2 without bottleneck). */
+  readonly width: number;
+  /** Whether A has the ones column (the half has a bias). */
+  readonly bias: boolean;
+  /** A A^T = S S^T (+ 1 1^T) [n, n]. */
+  gram(): tf.Tensor2D;
+  /**
+   * Width r of a factor B with B B^T = A A^T, when r < n (A A^T is then singular and its nonzero
+   * eigenvalues are those of the small r x r matrix B^T B); null when no such narrow factor exists.
+   */
+  readonly factorWidth: number | null;
+  /** The factor B [n, r] (only when factorWidth is not null). */
+  factor(): tf.Tensor2D;
+  /** A^T C as parameters: dW^T = S^T C [h, m] (and db = 1^T C [m]). */
+  transposeTimes(C: tf.Tensor2D): HalfParams;
+  /** A dTheta = S dW^T (+ 1 db^T) [n, m]: the half's output change when its parameters move. */
+  times(d: HalfParams): tf.Tensor2D;
+}
+
+/**
+ * A half-coupling u -> s(u V^T) W^T + b evaluated at a batch x [n, d/2]: its output, its feature
+ * matrix A and its input Jacobian J(x). It owns the tensors it holds (x included: pass a clone to
+ * keep your own); call dispose() when done, or let the enclosing tidy do it.
+ */
+export interface HalfAt {
+  readonly x: tf.Tensor2D;
+  readonly A: FeatureMatrix;
+  /** s(x V^T) W^T + b [n, d/2]. */
+  out(): tf.Tensor2D;
+  /** J(x) v = (s'(x V^T) * (v V^T)) W^T for each v (s' formed once). */
+  jvp(...vs: tf.Tensor2D[]): tf.Tensor2D[];
+  /** J(x)^T g = ((g W) * s'(x V^T)) V. */
+  vjp(g: tf.Tensor2D): tf.Tensor2D;
+  /** The tensors it holds. */
+  tensors(): tf.Tensor[];
+  dispose(): void;
+}
+
+/** Both half-couplings of one block at their inputs: f at x2, g at y1. */
+export interface BlockHalves {
+  f: HalfAt;
+  g: HalfAt;
+}
+
+/**
+ * A half-coupling through its features: P = x V^T (x itself without bottleneck), S = s(P), formed
+ * here unless given. For ReLU only S is kept (s'(P) = step(S)).
+ */
+export function plainHalf(fx: HalfFixed, p: HalfParams, x: tf.Tensor2D, features?: { P: tf.Tensor2D; S: tf.Tensor2D }): HalfAt {
+  const P0 = features?.P ?? (fx.Vt ? tf.matMul<tf.Tensor2D>(x, fx.Vt) : x);
+  const S = features?.S ?? activate(fx.act, P0);
+  if (!features && fx.act === 'relu' && P0 !== x) P0.dispose();
+  const P = fx.act === 'relu' ? S : P0; // what s' is evaluated at
+  const A = featureMatrix(S, !!p.b);
+  return {
+    x,
+    A,
+    out: () => {
+      const out = tf.matMul<tf.Tensor2D>(S, p.Wt);
+      return p.b ? (tf.add(out, p.b) as tf.Tensor2D) : out;
+    },
+    jvp: (...vs) => {
+      const ds = activationGrad(fx.act, P);
+      const out = vs.map((v) => halfJvpInput(fx, p, P, v, ds));
+      ds?.dispose();
+      return out;
+    },
+    vjp: (g) => halfVjpInput(fx, p, P, g),
+    tensors: () => [...new Set([x, P, S])],
+    dispose: () => tf.dispose([x, P, S]),
+  };
+}
+
+/** A = [S, 1] (ones column only with `bias`) for explicit features S [n, h]. */
+export function featureMatrix(S: tf.Tensor2D, bias: boolean): FeatureMatrix {
+  const [n, h] = S.shape;
+  const r = h + (bias ? 1 : 0);
+  return {
+    n,
+    width: h,
+    bias,
+    gram: () => {
+      const G = matMulT(S, S, false, true); // S S^T: one ssyrk on the blas backend
+      return bias ? (tf.add(G, 1) as tf.Tensor2D) : G;
+    },
+    factorWidth: r < n ? r : null,
+    factor: () => withOnes(S, bias),
+    transposeTimes: (C) => withBias({ Wt: matMulT(S, C, true, false) }, C, bias),
+    times: (d) => paramJvp(S, d),
+  };
+}
+
+/** [M, 1] (the ones column only with `bias`). */
+function withOnes(M: tf.Tensor2D, bias: boolean): tf.Tensor2D {
+  return bias ? (tf.concat([M, tf.ones([M.shape[0], 1])], 1) as tf.Tensor2D) : M;
+}
+
+/**
+ * L with L L^T = V^T V (float64 Cholesky on the host of the float32 product, returned as float32),
+ * or null when V^T V is not positive definite.
+ */
+function gramFactor(Vt: tf.Tensor2D, V: tf.Tensor2D): tf.Tensor2D | null {
+  const half = V.shape[1];
+  const K = Float64Array.from(tf.tidy(() => tf.matMul(Vt, V).dataSync()));
+  const L = cholesky(K, half);
+  return L ? tf.tensor2d(Float32Array.from(L), [half, half]) : null;
+}
+
+/**
+ * The linear-block algebra (s = identity, h > d/2: block 1 of the paper), never forming the n x h
+ * features S = X V^T. With M = V^T W^T [d/2, d/2] (refreshed by the model whenever W changes) and
+ * L L^T = V^T V [d/2, d/2] (fixed), writing B = [X L, 1] [n, d/2 + 1]:
+ *   out      = X M + 1 b^T                  (n d^2 instead of 2 n h d)
+ *   J v      = v M,   J^T g = g M^T
+ *   A A^T    = X V^T V X^T + 1 1^T = B B^T  (n d^2 + n^2 d instead of n^2 h), and B itself as the
+ *              narrow factor of A A^T (rank <= d/2 + 1 < n: see factoredPinvSolve)
+ *   A^T C    : dW^T = V (X^T C), db = 1^T C (d n m + h d m instead of h n m)
+ *   A dTheta = X (V^T dW^T) + 1 db^T
+ * (d here is d/2, the width of a half). Equal to {@link plainHalf} up to float32 rounding.
+ * `ownsM`: M was formed for this call and is disposed with the half.
+ */
+export function linearHalf(fx: HalfFixed, p: HalfParams, x: tf.Tensor2D, M: tf.Tensor2D, ownsM = false): HalfAt {
+  const { V, Vt, L } = fx;
+  if (!V || !Vt || !L) throw new Error('linearHalf needs a bottlenecked linear half (V, V^T and L, L L^T = V^T V)');
+  const bias = !!p.b;
+  const [n, half] = x.shape;
+  const r = half + (bias ? 1 : 0);
+  const factor = (): tf.Tensor2D => withOnes(tf.matMul<tf.Tensor2D>(x, L), bias);
+  const A: FeatureMatrix = {
+    n,
+    width: V.shape[0],
+    bias,
+    gram: () => tf.tidy(() => {
+      const B = factor();
+      return matMulT(B, B, false, true); // one ssyrk on the blas backend
+    }),
+    factorWidth: r < n ? r : null,
+    factor,
+    transposeTimes: (C) => withBias({ Wt: tf.matMul<tf.Tensor2D>(V, matMulT(x, C, true, false)) }, C, bias),
+    times: (d) => {
+      const out = tf.matMul<tf.Tensor2D>(x, tf.matMul<tf.Tensor2D>(Vt, d.Wt));
+      return d.b ? (tf.add(out, d.b) as tf.Tensor2D) : out;
+    },
+  };
+  return {
+    x,
+    A,
+    out: () => {
+      const out = tf.matMul<tf.Tensor2D>(x, M);
+      return p.b ? (tf.add(out, p.b) as tf.Tensor2D) : out;
+    },
+    jvp: (...vs) => vs.map((v) => tf.matMul<tf.Tensor2D>(v, M)),
+    vjp: (g) => matMulT(g, M, false, true),
+    tensors: () => (ownsM ? [x, M] : [x]),
+    dispose: () => tf.dispose(ownsM ? [x, M] : [x]),
+  };
+}
+
+/** Adds db = 1^T C (the ones column of A) when the half has a bias. */
+function withBias(d: HalfParams, C: tf.Tensor2D, bias: boolean): HalfParams {
+  if (bias) d.b = tf.sum(C, 0) as tf.Tensor1D;
+  return d;
 }
 
 /** Cotangent on a half-coupling's input: ((g W) * s'(P)) V, with explicit transposes. */
@@ -363,9 +654,7 @@ export function halfVjpInput(fx: HalfFixed, p: HalfParams, P: tf.Tensor2D, g: tf
 
 /** Parameter cotangent: dW^T = S^T g, db = sum over the batch of g. */
 export function paramVjp(S: tf.Tensor2D, g: tf.Tensor2D, bias: boolean): HalfParams {
-  const out: HalfParams = { Wt: matMulT(S, g, true, false) };
-  if (bias) out.b = tf.sum(g, 0) as tf.Tensor1D;
-  return out;
+  return withBias({ Wt: matMulT(S, g, true, false) }, g, bias);
 }
 
 /** Calls fn on every trained tensor with its checkpoint-style name (`blocks.0.f.W` holds Wt). */

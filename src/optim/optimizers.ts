@@ -16,7 +16,9 @@ import { DampedGN, dampedGnGnOptions, dampedGnOptions, type DampedGNOptions, typ
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
 import { checkLabels, checkStepInputs, nonFiniteInputError } from '../model/batch-checks.js';
 import { checkOptimizerState } from './state-checks.js';
-import { disposeParams, forEachParam, mapParams, traceParamVjp, zipParams, type Params, type RevMLP } from '../model/revmlp.js';
+import { disposeParams, forEachParam, halvesParamVjp, mapParams, type Params, type RevMLP } from '../model/revmlp.js';
+import { phase } from '../gn/phases.js';
+import { fusedUpdates, type AdamScalars } from '../backend/fused.js';
 
 /** 'kfac' (./kfac.ts) and 'damped-gn' (Levenberg-Marquardt, ./damped-gn.ts) go beyond the paper. */
 export type OptimizerName = 'gn' | 'sgd' | 'adam' | 'kfac' | 'damped-gn';
@@ -124,15 +126,17 @@ export function lossAndGrad(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): 
   const k = model.config.classes;
   checkLabels(labels, n, k);
   return tidy(() => {
-    const tr = model.forwardTrace(x);
-    const logits = tf.matMul<tf.Tensor2D>(tr.z, model.U).dataSync();
+    const { blocks, z } = phase('forward', () => model.forwardHalves(x));
+    const logits = phase('forward', () => tf.matMul<tf.Tensor2D>(z, model.U).dataSync());
     const loss = crossEntropyHost(logits, labels, n, k);
     if (!Number.isFinite(loss)) throw nonFiniteInputError(x) ?? new NumericalError(`the batch loss is ${loss}: the model has diverged (lower the learning rate)`);
     const p = softmaxHost(logits, n, k);
     const gl = new Float32Array(n * k);
     for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) gl[r * k + c] = (p[r * k + c]! - (labels[r] === c ? 1 : 0)) / n;
-    const gz = tf.matMul<tf.Tensor2D>(tf.tensor2d(gl, [n, k]), model.Ut);
-    return { loss, grads: traceParamVjp(model, tr, gz, model.params) };
+    return phase('VJP', () => {
+      const gz = tf.matMul<tf.Tensor2D>(tf.tensor2d(gl, [n, k]), model.Ut);
+      return { loss, grads: halvesParamVjp(model, blocks, gz) };
+    });
   });
 }
 
@@ -155,13 +159,20 @@ abstract class Base implements Optimizer {
   }
   dispose(): void {}
 
-  /** theta <- theta - lr * (d + wd * theta), then hands the new tensors to the model. */
+  /**
+   * theta <- theta - lr * (d + wd * theta), one tensor at a time (one fused pass each on blas); each
+   * tensor of d is disposed once applied.
+   */
   protected apply(model: RevMLP, d: Params): void {
     const { lr, weightDecay: wd } = this.config;
-    const next = tidy(() =>
-      zipParams(model.params, d, (w, g) => (wd > 0 ? tf.sub(w, tf.mul(tf.add(g, tf.mul(w, wd)), lr)) : tf.sub(w, tf.mul(g, lr)))),
-    );
-    model.setParams(next);
+    const fused = fusedUpdates();
+    const ds = paramList(d);
+    phase('apply', () => model.updateParams((w, _name, i) => {
+      const g = ds[i]!;
+      const next = fused ? fused.sgd(w, g, lr, wd) : wd > 0 ? tf.sub(w, tf.mul(tf.add(g, tf.mul(w, wd)), lr)) : tf.sub(w, tf.mul(g, lr));
+      g.dispose();
+      return next;
+    }));
   }
 }
 
@@ -207,25 +218,27 @@ class Adam extends Base {
       this.v = keepParams(tidy(() => mapParams(model.params, (w) => tf.zerosLike(w))));
     }
     this.t++;
-    const c1 = 1 - b1 ** this.t;
-    const c2 = 1 - b2 ** this.t;
-    const m0 = this.m;
-    const v0 = this.v;
+    const s: AdamScalars = { lr, b1, b2, c1: 1 - b1 ** this.t, c2: 1 - b2 ** this.t, eps, wd };
+    const fused = fusedUpdates();
+    const g = paramList(grads);
+    const m = paramList(this.m);
+    const v = paramList(this.v);
+    const nextM: tf.Tensor[] = [];
+    const nextV: tf.Tensor[] = [];
     try {
-      const res = tidy(() => {
-        const g = wd > 0 ? zipParams(grads, model.params, (gi, w) => tf.add(gi, tf.mul(w, wd))) : grads;
-        const m = zipParams(m0, g, (mi, gi) => tf.add(tf.mul(mi, b1), tf.mul(gi, 1 - b1)));
-        const v = zipParams(v0, g, (vi, gi) => tf.add(tf.mul(vi, b2), tf.mul(tf.square(gi), 1 - b2)));
-        const upd = zipParams(m, v, (mi, vi) => tf.div(tf.div(mi, c1), tf.add(tf.sqrt(tf.div(vi, c2)), eps)));
-        const next = zipParams(model.params, upd, (w, u) => tf.sub(w, tf.mul(u, lr)));
-        return { m, v, next };
-      });
-      this.m = keepParams(res.m);
-      this.v = keepParams(res.v);
-      disposeParams(m0);
-      disposeParams(v0);
-      model.setParams(res.next);
+      // One parameter at a time, each old m, v, g and w freed as soon as its update is made (the
+      // memory of PyTorch's in-place update).
+      phase('apply', () => model.updateParams((w, _name, i) => {
+        const [w1, m1, v1] = fused ? fused.adam(w, g[i]!, m[i]!, v[i]!, s) : adamOps(w, g[i]!, m[i]!, v[i]!, s);
+        nextM[i] = tf.keep(m1);
+        nextV[i] = tf.keep(v1);
+        for (const t of [g[i]!, m[i]!, v[i]!]) t.dispose();
+        return w1;
+      }));
     } finally {
+      // On a failure part-way the moments not yet updated keep their old values.
+      this.m = fromList(model.params, m.map((t, i) => nextM[i] ?? t));
+      this.v = fromList(model.params, v.map((t, i) => nextV[i] ?? t));
       disposeParams(grads);
     }
     return { loss };
@@ -263,6 +276,31 @@ class Adam extends Base {
     this.m = null;
     this.v = null;
   }
+}
+
+/**
+ * Adam with tfjs ops (PyTorch semantics): g' = g + wd w, m = b1 m + (1 - b1) g', v = b2 v + (1 - b2) g'^2,
+ * w - lr (m / c1) / (sqrt(v / c2) + eps). The blas backend runs the same arithmetic fused (FusedUpdates.adam).
+ */
+function adamOps(w: tf.Tensor, g0: tf.Tensor, m0: tf.Tensor, v0: tf.Tensor, s: AdamScalars): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const g = s.wd > 0 ? tf.add(g0, tf.mul(w, s.wd)) : g0;
+  const m = tf.add(tf.mul(m0, s.b1), tf.mul(g, 1 - s.b1));
+  const v = tf.add(tf.mul(v0, s.b2), tf.mul(tf.square(g), 1 - s.b2));
+  const upd = tf.div(tf.div(m, s.c1), tf.add(tf.sqrt(tf.div(v, s.c2)), s.eps));
+  return [tf.sub(w, tf.mul(upd, s.lr)), m, v];
+}
+
+/** The tensors of a parameter set in {@link forEachParam} order. */
+function paramList(p: Params): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  forEachParam(p, (_n, t) => out.push(t));
+  return out;
+}
+
+/** A parameter set shaped like `like` from tensors in {@link forEachParam} order. */
+function fromList(like: Params, list: tf.Tensor[]): Params {
+  let i = 0;
+  return mapParams(like, () => list[i++]!);
 }
 
 function keepParams(p: Params): Params {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { tf, useBackend, BACKEND_NAMES } from '../../src/backend/index.js';
-import { blasAddon, blasAddonError, blasLinalg } from '../../src/backend/blas.js';
+import { blasAddon, blasAddonError, blasLinalg, fusedUpdates } from '../../src/backend/blas.js';
 import { BufferPool } from '../../src/backend/blas-pool.js';
 import { elementwiseKernels, type NativeElementwise } from '../../src/backend/blas-kernels.js';
 import { cholesky, choleskySolve, gramPinvSolve, symEig, symEigvals, type GramPinvOptions } from '../../src/linalg/index.js';
@@ -371,4 +371,34 @@ test('traceParamVjp gives the same parameter cotangents as traceVjp (it only ski
   full.forEach((g, i) => assert.deepEqual(part[i], g));
   model.dispose();
   x.dispose();
+});
+
+test('the fused Adam and SGD updates give exactly the values of the tfjs ops they replace', { skip: SKIP }, async () => {
+  await useBackend('blas');
+  const fused = fusedUpdates();
+  assert.ok(fused, 'fusedUpdates() on blas with a current addon');
+  const rng = new Rng(5);
+  const len = 70001; // not a multiple of the vector width
+  const [w, g, m] = [0, 1, 2].map(() => tf.tensor1d(f32(rng, len)));
+  const v = tf.tensor1d(f32(rng, len).map(Math.abs));
+  for (const wd of [0, 0.01]) {
+    const s = { lr: 1e-3, b1: 0.9, b2: 0.999, c1: 1 - 0.9 ** 3, c2: 1 - 0.999 ** 3, eps: 1e-8, wd };
+    tf.tidy(() => {
+      const [w1, m1, v1] = fused.adam(w!, g!, m!, v, s);
+      // The op sequence of src/optim/optimizers.ts (adamOps), written out independently.
+      const gg = wd > 0 ? tf.add(g!, tf.mul(w!, wd)) : g!;
+      const m2 = tf.add(tf.mul(m!, s.b1), tf.mul(gg, 1 - s.b1));
+      const v2 = tf.add(tf.mul(v, s.b2), tf.mul(tf.square(gg), 1 - s.b2));
+      const w2 = tf.sub(w!, tf.mul(tf.div(tf.div(m2, s.c1), tf.add(tf.sqrt(tf.div(v2, s.c2)), s.eps)), s.lr));
+      assert.deepEqual(m1.dataSync(), m2.dataSync(), `adam m, wd ${wd}`);
+      assert.deepEqual(v1.dataSync(), v2.dataSync(), `adam v, wd ${wd}`);
+      assert.deepEqual(w1.dataSync(), w2.dataSync(), `adam w, wd ${wd}`);
+      const sgd = fused.sgd(w!, g!, 0.1, wd);
+      const ref = wd > 0 ? tf.sub(w!, tf.mul(tf.add(g!, tf.mul(w!, wd)), 0.1)) : tf.sub(w!, tf.mul(g!, 0.1));
+      assert.deepEqual(sgd.dataSync(), ref.dataSync(), `sgd, wd ${wd}`);
+    });
+  }
+  tf.dispose([w!, g!, m!, v]);
+  await useBackend('cpu');
+  assert.equal(fusedUpdates(), null, 'no fused updates off blas');
 });

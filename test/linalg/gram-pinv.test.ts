@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SingularValueDecomposition, solve } from 'ml-matrix';
-import { gramPinvSolve, singularValuesFromGram, type GramPinvOptions } from '../../src/linalg/index.js';
+import { factoredPinvSolve, gramPinvSolve, singularValuesFromGram, type GramPinvOptions } from '../../src/linalg/index.js';
 import { ConfigError, NumericalError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
 import { fromMl, gramOf, matmul, maxAbs, maxAbsDiff, randn, toMl, transposed, withSingularValues } from './helpers.js';
@@ -219,4 +219,25 @@ test('bad options and inputs are rejected with the right error', () => {
   assert.throws(() => gramPinvSolve(g, 2, Float64Array.from([1, Infinity]), 1), (e: unknown) => e instanceof NumericalError && /right-hand side/.test(e.message));
   // An indefinite "Gram" matrix cannot be damped into positive definiteness by a small lambda.
   assert.throws(() => gramPinvSolve(Float64Array.from([1, 3, 3, 1]), 2, t, 1, { method: 'damped', damping: 0.1 }), NumericalError);
+});
+
+test('factoredPinvSolve on a narrow factor B equals gramPinvSolve on G = B B^T (itself tested against the SVD above)', () => {
+  const rng = new Rng(31);
+  for (const [n, r, m, decay] of [[12, 5, 3, 1], [30, 9, 4, 0.4], [40, 20, 6, 0.7]] as const) {
+    // B with singular values spread over decades, so the rtol cut bites in the last case.
+    const b = randn(rng, n, r);
+    for (let j = 0; j < r; j++) for (let i = 0; i < n; i++) b[i * r + j] = b[i * r + j]! * decay ** (2 * j);
+    const t = randn(rng, n, m);
+    const opts = { rtol: 1e-2, atol: 1e-8 };
+    const f = factoredPinvSolve(b, n, r, t, m, opts);
+    const g = gramPinvSolve(gramOf(b, n, r), n, t, m, opts);
+    assert.equal(f.method, 'truncated/factored');
+    assert.equal(f.rank, g.rank, `n ${n} r ${r}: rank`);
+    assert.equal(f.cond, Infinity);
+    assert.ok(maxAbsDiff(f.solution, g.solution) <= 1e-8 * maxAbs(g.solution), `n ${n} r ${r}: solutions differ by ${maxAbsDiff(f.solution, g.solution)}`);
+    const spec = f.spectrum!;
+    assert.equal(spec.length, n);
+    for (let k = r; k < n; k++) assert.equal(spec[k], 0);
+  }
+  assert.throws(() => factoredPinvSolve(new Float64Array(12), 3, 4, new Float64Array(3), 1), /factoredPinvSolve.r: must be an integer in \(0, n = 3\)/);
 });
