@@ -24,7 +24,8 @@ export { GN_LRS } from './appendix-lr.js';
 export { GN_WEIGHT_DECAYS } from './appendix-weight-decay.js';
 export { PINV_LEVELS, PINV_FAMILIES, type PinvFamily } from './appendix-pinv.js';
 export { CKA_PROBE } from './appendix-cka.js';
-export { RULES_PROBE } from './appendix-rules.js';
+export { switchFindings, switchFindingsOf, testLossChangeAfter, finalTestLoss, switchEpoch, switchLabel } from './appendix-switch.js';
+export { RULES_PROBE, relativeDifference, weightRms, stepRuleName } from './appendix-rules.js';
 
 /** The appendix figures, in order (the last one goes beyond the paper). */
 export const APPENDIX_FIGURES: readonly AnyFigureSpec[] = [
