@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  allOf, compareSeeds, longerFindings, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
+  allOf, compareSeeds, longerFindings, switchFindings, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
 } from '../../src/report/index.js';
 
 const SEEDS = [42, 43, 44];
@@ -271,4 +271,47 @@ test('Appendix longer training: GN stalls (shown), keeps improving while Adam st
   assert.deepEqual(verdicts(longerFindings([])), ['inconclusive']);
   const single = longerFindings([...miniBatch(GN, [42], 12, gnSaturates), ...miniBatch(ADAM, [42], 12, adamKeepsGoing)]);
   assert.deepEqual(verdicts(single), ['shown', 'shown', 'shown']);
+});
+
+// ---- Appendix: optimizer switching -----------------------------------------------------------
+
+const ADAM_GN: Labels = { curve: 'adam->gn', optimizer: 'adam->gn' };
+const GN_ADAM: Labels = { curve: 'gn->adam', optimizer: 'gn->adam' };
+/** Before the switch (epoch 6 of 12) `first`, after it `then`, continuous at the switch. */
+function switched(first: MiniCurve, then: MiniCurve, at = 6): MiniCurve {
+  const join = (a: (e: number, s: number) => number, b: (e: number, s: number) => number) => (e: number, s: number) => (e <= at ? a(e, s) : b(e, s) - b(at, s) + a(at, s));
+  return { test: join(first.test, then.test), train: join(first.train, then.train), change: (e, s) => (e <= at ? first.change?.(e, s) ?? -2 : then.change?.(e, s) ?? -2) };
+}
+
+test('Appendix switching: GN stalls from Adam weights, Adam rescues GN (shown), the reverse (not shown), within spread, short, empty, NaN, single seed (inconclusive)', () => {
+  const gnC: MiniCurve = { ...gnSaturates, change: (_e, s) => -20 * jitter(s) };
+  const adamC: MiniCurve = { ...adamKeepsGoing, change: (_e, s) => -2 * jitter(s) };
+  const table = (gnLike: MiniCurve, adamLike: MiniCurve, seeds = SEEDS) => [
+    ...miniBatch(ADAM_GN, seeds, 12, switched(adamLike, gnLike)), ...miniBatch(GN_ADAM, seeds, 12, switched(gnLike, adamLike)),
+    ...miniBatch(GN, seeds, 12, gnLike), ...miniBatch(ADAM, seeds, 12, adamLike),
+  ];
+  const shown = switchFindings(table(gnC, adamC), 6);
+  assert.deepEqual(verdicts(shown), ['shown', 'shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
+  assert.match(shown[0]!.label, /epoch 6/);
+  // The optimizers' roles swapped: GN keeps improving, Adam stalls and cuts its batches more.
+  const reverse = switchFindings(table({ ...adamC, change: (_e, s) => -2 * jitter(s) }, { ...gnC, change: (_e, s) => -30 * jitter(s) }), 6);
+  assert.deepEqual(verdicts(reverse), ['not shown', 'not shown', 'not shown'], JSON.stringify(reverse.map((f) => f.why)));
+  // The switch epoch defaults to half the switching runs' length.
+  assert.deepEqual(verdicts(switchFindings(table(gnC, adamC))), ['shown', 'shown', 'shown']);
+  // Every curve the same up to a ±30% seed scatter: within the spread.
+  const flat: MiniCurve = { test: (e, s) => (1 + 0.01 * e) * jitter(s, 0.3), train: (e, s) => jitter(s, 0.3), change: (_e, s) => -5 * jitter(s, 0.3) };
+  assert.deepEqual(verdicts(switchFindings(table(flat, flat), 6)), ['inconclusive', 'inconclusive', 'inconclusive']);
+  // No epoch after the switch, an empty table, NaN values.
+  const short = switchFindings(table(gnC, adamC).filter((r) => r.epoch <= 6), 6);
+  assert.ok(short.every((f) => f.verdict === 'inconclusive' && /too short/.test(f.why!)), JSON.stringify(short.map((f) => f.why)));
+  assert.deepEqual(verdicts(switchFindings([])), ['inconclusive', 'inconclusive', 'inconclusive']);
+  const nan: MiniCurve = { test: () => NaN, train: () => NaN, change: () => NaN };
+  assert.ok(verdicts(switchFindings(table(nan, nan), 6)).every((v) => v === 'inconclusive'));
+  // Only the switching runs: the comparisons with plain GN and Adam have no data.
+  const onlySwitch = switchFindings(table(gnC, adamC).filter((r) => r.curve.includes('->')), 6);
+  assert.deepEqual(verdicts(onlySwitch), ['inconclusive', 'inconclusive', 'shown']);
+  assert.match(onlySwitch[0]!.why!, /no data/);
+  const single = switchFindings(table(gnC, adamC, [42]), 6);
+  assert.deepEqual(verdicts(single), ['shown', 'shown', 'shown']);
+  assert.ok(single.every((f) => /single seed/.test(f.why!)));
 });
