@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  allOf, compareSeeds, longerFindings, switchFindings, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
+  allOf, compareSeeds, longerFindings, switchFindings, matchedLossFindings, testLossAtMatchedTrainLoss, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
 } from '../../src/report/index.js';
 
 const SEEDS = [42, 43, 44];
@@ -314,4 +314,35 @@ test('Appendix switching: GN stalls from Adam weights, Adam rescues GN (shown), 
   const single = switchFindings(table(gnC, adamC, [42]), 6);
   assert.deepEqual(verdicts(single), ['shown', 'shown', 'shown']);
   assert.ok(single.every((f) => /single seed/.test(f.why!)));
+});
+
+// ---- Appendix sweeps: generalization at matched training loss --------------------------------
+
+test('Appendix sweeps at matched training loss: GN worse at the same training loss (shown), better (not shown), Adam never that low, within spread, empty, NaN, single seed (inconclusive)', () => {
+  const V: Labels = { curve: 'GN lr 1e-3', optimizer: 'gn' };
+  // Adam's epoch training loss falls below GN's final 0.6 at epoch 9, where its test loss is 0.63 < GN's 0.8.
+  const m = testLossAtMatchedTrainLoss([...miniBatch(V, SEEDS, 12, gnSaturates), ...miniBatch(ADAM, SEEDS, 12, adamKeepsGoing)], 'GN lr 1e-3');
+  assert.equal(m.ref.length, 3);
+  assert.ok(Math.abs(m.ref[1]! - (0.3 + 2 * Math.exp(-1.8))) < 1e-9, `Adam's test loss at epoch 9: ${m.ref[1]}`);
+  assert.ok(Math.abs(m.trainLoss[1]! - (0.6 + 1.5 * Math.exp(-24))) < 1e-9);
+  const judge = (gn: MiniCurve, adam: MiniCurve, seeds = SEEDS) => matchedLossFindings([...miniBatch(V, seeds, 12, gn), ...miniBatch(ADAM, seeds, 12, adam)], ['GN lr 1e-3'], 'lr')[0]!;
+  assert.equal(judge(gnSaturates, adamKeepsGoing).verdict, 'shown');
+  // GN's test loss equals its training loss; Adam's is 0.5 above its own: GN generalizes better.
+  const gnTight: MiniCurve = { train: gnSaturates.train, test: gnSaturates.train };
+  const adamLoose: MiniCurve = { train: adamKeepsGoing.train, test: (e, s) => adamKeepsGoing.train(e, s) + 0.5 };
+  assert.equal(judge(gnTight, adamLoose).verdict, 'not shown');
+  // Adam never trains down to GN's training loss: no matched epoch.
+  const adamHigh: MiniCurve = { train: (e, s) => 1 + Math.exp(-e) * jitter(s), test: () => 0.2 };
+  const never = judge(gnSaturates, adamHigh);
+  assert.equal(never.verdict, 'inconclusive');
+  assert.match(never.why!, /never reached/);
+  // Same curves up to a ±30% seed scatter.
+  const noisy = (c: MiniCurve): MiniCurve => ({ train: c.train, test: (e, s) => 0.7 * jitter(s, 0.3) + 0 * c.test(e, s) });
+  assert.equal(judge(noisy(gnSaturates), noisy(adamKeepsGoing)).verdict, 'inconclusive');
+  assert.equal(matchedLossFindings([], [], 'lr')[0]!.verdict, 'inconclusive');
+  assert.equal(matchedLossFindings([], ['GN lr 1e-3'], 'lr')[0]!.verdict, 'inconclusive');
+  assert.equal(judge({ train: () => NaN, test: () => NaN }, adamKeepsGoing).verdict, 'inconclusive');
+  const single = judge(gnSaturates, adamKeepsGoing, [42]);
+  assert.equal(single.verdict, 'shown');
+  assert.match(single.why!, /single seed/);
 });
