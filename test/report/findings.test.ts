@@ -346,3 +346,19 @@ test('Appendix sweeps at matched training loss: GN worse at the same training lo
   assert.equal(single.verdict, 'shown');
   assert.match(single.why!, /single seed/);
 });
+
+// ---- Appendix weights / CKA: lazier than the other optimizers, not a fixed threshold ----------
+
+test('lazierThanRivals: GN closer to init than every rival (shown), farther (not shown), within the margin, NaN, empty (inconclusive)', async () => {
+  const { lazierThanRivals } = await import('../../src/report/figures/appendix-checkpoints.js');
+  assert.equal(lazierThanRivals({ gn: [0.99, 0.98], adam: [0.9, 0.8], sgd: [0.95, 0.7] }, 'gn').verdict, 'shown');
+  // Both above 0.9 would pass a fixed threshold; the comparison says Adam moved less.
+  assert.equal(lazierThanRivals({ gn: [0.95, 0.91], adam: [0.99, 0.98] }, 'gn').verdict, 'not shown');
+  assert.equal(lazierThanRivals({ gn: [0.9, 0.8], adam: [0.9, 0.801] }, 'gn').verdict, 'inconclusive');
+  const one = lazierThanRivals({ gn: [0.99], adam: [0.5] }, 'gn');
+  assert.match(one.why, /single seed/);
+  assert.equal(lazierThanRivals({ gn: [NaN], adam: [0.5] }, 'gn').verdict, 'inconclusive');
+  assert.equal(lazierThanRivals({ gn: [], adam: [0.5] }, 'gn').verdict, 'inconclusive');
+  assert.equal(lazierThanRivals({ gn: [0.9] }, 'gn').verdict, 'inconclusive');
+  assert.equal(lazierThanRivals({}, 'gn').verdict, 'inconclusive');
+});
