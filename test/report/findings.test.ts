@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  allOf, compareSeeds, longerFindings, switchFindings, matchedLossFindings, testLossAtMatchedTrainLoss, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
+  allOf, compareSeeds, longerFindings, switchFindings, matchedLossFindings, testAccuracyFindings, testLossAtMatchedTrainLoss, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
 } from '../../src/report/index.js';
 
 const SEEDS = [42, 43, 44];
@@ -361,4 +361,22 @@ test('lazierThanRivals: GN closer to init than every rival (shown), farther (not
   assert.equal(lazierThanRivals({ gn: [], adam: [0.5] }, 'gn').verdict, 'inconclusive');
   assert.equal(lazierThanRivals({ gn: [0.9] }, 'gn').verdict, 'inconclusive');
   assert.equal(lazierThanRivals({}, 'gn').verdict, 'inconclusive');
+});
+
+test('Appendix test accuracy: rivals end higher and GN gains less late (shown), the reverse (not shown), within spread, empty, NaN, single seed (inconclusive)', () => {
+  const acc = (final: number, rate: number): MiniCurve => ({ test: () => 1, train: () => 1, acc: (e, s) => (final - 0.5 * Math.exp(-rate * e)) * jitter(s, 0.002) });
+  const gnAcc = acc(0.8, 2), adamAcc = acc(0.9, 0.3);
+  const shown = testAccuracyFindings([...miniBatch(GN, SEEDS, 12, gnAcc), ...miniBatch(ADAM, SEEDS, 12, adamAcc), ...miniBatch(SGD, SEEDS, 12, adamAcc)], 'gn');
+  assert.deepEqual(verdicts(shown), ['shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
+  const reverse = testAccuracyFindings([...miniBatch(GN, SEEDS, 12, adamAcc), ...miniBatch(ADAM, SEEDS, 12, gnAcc)], 'gn');
+  assert.deepEqual(verdicts(reverse), ['not shown', 'not shown']);
+  const noisy = (f: number): MiniCurve => ({ test: () => 1, train: () => 1, acc: (_e, s) => f * jitter(s, 0.3) });
+  assert.deepEqual(verdicts(testAccuracyFindings([...miniBatch(GN, SEEDS, 12, noisy(0.8)), ...miniBatch(ADAM, SEEDS, 12, noisy(0.81))], 'gn')), ['inconclusive', 'inconclusive']);
+  assert.deepEqual(verdicts(testAccuracyFindings([], 'gn')), ['inconclusive', 'inconclusive']);
+  assert.deepEqual(verdicts(testAccuracyFindings(miniBatch(GN, SEEDS, 12, gnAcc), 'gn')), ['inconclusive', 'inconclusive']);
+  const nan: MiniCurve = { test: () => NaN, train: () => NaN, acc: () => NaN };
+  assert.deepEqual(verdicts(testAccuracyFindings([...miniBatch(GN, SEEDS, 12, nan), ...miniBatch(ADAM, SEEDS, 12, adamAcc)], 'gn')), ['inconclusive', 'inconclusive']);
+  const single = testAccuracyFindings([...miniBatch(GN, [42], 12, gnAcc), ...miniBatch(ADAM, [42], 12, adamAcc)], 'gn');
+  assert.deepEqual(verdicts(single), ['shown', 'shown']);
+  assert.ok(single.every((f) => /single seed/.test(f.why!)));
 });

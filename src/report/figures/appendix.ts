@@ -25,6 +25,8 @@ export { GN_LRS } from './appendix-lr.js';
 export { GN_WEIGHT_DECAYS } from './appendix-weight-decay.js';
 export { PINV_LEVELS, PINV_FAMILIES, type PinvFamily } from './appendix-pinv.js';
 export { CKA_PROBE } from './appendix-cka.js';
+export { testAccuracyFindings, gapRows } from './appendix-test-accuracy.js';
+export { lazierThanRivals } from './appendix-checkpoints.js';
 export { switchFindings, switchFindingsOf, testLossChangeAfter, finalTestLoss, switchEpoch, switchLabel } from './appendix-switch.js';
 export { RULES_PROBE, relativeDifference, weightRms, stepRuleName } from './appendix-rules.js';
 
