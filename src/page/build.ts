@@ -16,7 +16,8 @@
  * const res = await buildPage({ out: 'out/report/page' });
  * console.log(res.index, res.totalBytes);
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic.js';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { readMnistRaw } from '../data/mnist.js';
@@ -67,7 +68,7 @@ export async function buildPage(input: Partial<PageBuildOptions> & { out: string
   const files: { name: string; bytes: number }[] = [];
   const write = (name: string, text: string | Uint8Array): void => {
     try {
-      writeFileSync(join(out, name), text);
+      writeFileAtomic(join(out, name), text);
     } catch (e) {
       throw new ExactGnError('E_PAGE', `cannot write ${join(out, name)}: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -82,7 +83,7 @@ export async function buildPage(input: Partial<PageBuildOptions> & { out: string
   } else {
     const pre = prebuiltBundlePath();
     if (!existsSync(pre)) throw new ExactGnError('E_PAGE', `the prebuilt page bundle ${pre} is missing: run npm run build (in a checkout with npm ci done)`);
-    copyFileSync(pre, join(out, 'app.js'));
+    writeFileAtomic(join(out, 'app.js'), readFileSync(pre));
     files.push({ name: 'app.js', bytes: statSync(pre).size });
   }
 

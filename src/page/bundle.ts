@@ -8,7 +8,8 @@
  * @example
  * const { bytes } = await bundlePageApp('dist/page/app.js');
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExactGnError } from '../util/errors.js';
@@ -65,6 +66,6 @@ export async function bundlePageApp(outFile: string): Promise<{ bytes: number; i
   const builtin = inputs.find((p) => p.startsWith('node:') || /(^|\/)(fs|path|os|crypto|module|url|zlib|child_process)$/.test(p));
   if (builtin) throw new ExactGnError('E_PAGE', `the page bundle pulls in the Node builtin ${builtin}: a library module the page imports must not`);
   mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(outFile, out.contents);
+  writeFileAtomic(outFile, out.contents);
   return { bytes: out.contents.length, inputs };
 }
