@@ -12,13 +12,21 @@
 // **Longer training, made testable.** Over the second half of training, GN's test loss and epoch training loss improve
 // by fewer % per epoch than Adam's and SGD's, and Adam and SGD end with a higher test accuracy. These three are judged
 // from the results table with three values (shown / not shown beyond two pooled standard deviations, inconclusive
-// within them or when the run is too short). The switching findings are still yes/no comparisons of seed means.
+// within them or when the run is too short).
+//
+// **Switching, made testable.** After Adam's half, the run that switches to GN improves its test loss by less than the
+// run that keeps Adam; the run that switches from GN to Adam ends with a lower test loss than plain GN; and the first GN
+// epoch after the switch cuts each batch's loss more than the last Adam epoch did. **What would not show it:** GN
+// improving the test loss from Adam's weights as much as Adam does (then saturation is about the weights GN reaches,
+// not its steps), or Adam unable to rescue GN's weights.
 
 // %%
 import {
-  useBackend, figureOptions, findingTable, runFigure, appendixLongerTraining, appendixSwitching, validateConfig,
+  useBackend, tf, figureOptions, findingTable, appendixLongerTraining, appendixSwitching, validateConfig,
   optimizerForEpoch, runExperiment, tidyRows, runLabels, tableFrame, secondHalfRate, longerFindings, show, showTable,
-  type TidyRow, type RunResult,
+  loadDataset, miniBatches, gatherBatch, loadCheckpoint, checkpointsOf, createOptimizer, crossEntropyHost, switchEpoch,
+  switchFindings, testLossChangeAfter, finalTestLoss, batchChange, where, meanStdText, RevMLP,
+  type TidyRow, type RunResult, type LabeledRow, type FigureRuns,
 } from "exact-gn";
 
 const backend = await useBackend();
@@ -88,71 +96,111 @@ for (const d of appendixLongerTraining.deviations(options, { refs: refsLonger, r
 // %% [markdown]
 // ## Optimizer switching: Adam then GN, GN then Adam
 //
-// **Setting.** Half the epochs with one optimizer, then the other (`adam->gn`, `gn->adam`), next to plain GN and Adam;
-// the dotted line marks the switch. The last row is the loss change of each batch right after its own update
-// (Figure 3's measurement). **What to look for.** After switching to GN, does the test loss keep improving as Adam's
-// would, or stall while each GN step still overfits its batch? After switching to Adam, does training recover?
+// Half the epochs with one optimizer, then the other (`adam->gn`, `gn->adam`), next to plain GN and Adam. If GN's
+// saturation is a property of its *steps*, GN started from Adam-trained weights saturates too, and Adam started from
+// GN's weights improves again.
+//
+// ### Settings: the paper and this run
 
 // %%
-console.log(appendixSwitching.title);
-console.log(`claim: ${appendixSwitching.claim}`);
+showTable(appendixSwitching.settings(options));
 
 // %% [markdown]
-// ### The switch, in the open
+// ### The switch, in the config
 //
 // A switching run is one config with `switchAt`: the runner asks `optimizerForEpoch(config, epoch)` which optimizer
 // trains each epoch, and starts the second optimizer with fresh state (Adam's moments begin at zero) from the
 // weights the first one reached.
 
 // %%
-for (const ref of appendixSwitching.runs(options).filter((r) => r.config.switchAt !== undefined && r.seed === options.seeds[0])) {
+const refsSwitch = appendixSwitching.runs(options);
+for (const ref of refsSwitch.filter((r) => r.config.switchAt !== undefined && r.seed === options.seeds[0])) {
   const cfg = validateConfig(ref.config);
   const plan = Array.from({ length: cfg.epochs }, (_, i) => optimizerForEpoch(cfg, i + 1).optimizer);
   console.log(`${ref.optimizer}: ${plan.map((o, i) => `${i + 1}:${o.name}${o.name === "gn" ? "" : ` lr ${o.lr}`}`).join(" ")}`);
 }
 
 // %% [markdown]
-// ### Settings: the paper and this run
+// ### The runs, through the runner, into one table
 //
-// Every value in the right-hand column is read from the run configs, not restated.
+// The plain GN and Adam runs are Figure 2's (cached when notebook 02 ran). The loop keeps the labelled rows the drawing
+// reads beside the tidy table.
 
 // %%
-showTable(appendixSwitching.settings(options));
+const resultsSwitch: RunResult[] = [];
+const tableSwitch: TidyRow[] = [];
+const labelledSwitch: LabeledRow[] = [];
+for (const ref of refsSwitch) {
+  const result = await runExperiment(ref.config, { progress: false });
+  resultsSwitch.push(result);
+  tableSwitch.push(...tidyRows(runLabels(ref, result), result.rows));
+  for (const row of result.rows) labelledSwitch.push({ ...row, optimizer_label: ref.optimizer, dataset: ref.dataset, seed: ref.seed, run: ref.id } as LabeledRow);
+  console.log(`${ref.id}: ${result.cached ? "cached" : "trained"} (${result.status}), optimizer ${runLabels(ref, result).optimizer}`);
+}
+const runsSwitch: FigureRuns = { options: options, refs: refsSwitch, results: resultsSwitch, rows: labelledSwitch, table: tableSwitch };
+const atSwitch = switchEpoch(runsSwitch);
+const dfSwitch = await tableFrame(tableSwitch);
+showTable(dfSwitch.query(dfSwitch["metric"].eq("test_loss").and(dfSwitch["epoch"].ge(atSwitch))).groupby(["curve", "epoch"]).col(["value"]).mean());
 
 // %% [markdown]
-// ### Run the experiments
+// ### One GN step and one Adam step from Adam-trained weights
 //
-// Each line names a run, whether it was trained or loaded from the cache, and where its results live.
+// Load the `adam->gn` run's last checkpoint before the switch (weights Adam trained), take one batch, and from those
+// same weights take one GN step and one step of a fresh Adam (the runs' own learning rates). For each: the loss of that
+// batch before and after (Figure 3's per-batch change) and the test loss before and after. A step that overfits its
+// batch cuts the batch's loss far more than it moves the test loss.
 
 // %%
-const runsSwitch = await runFigure(appendixSwitching, options);
-const analysisSwitch = appendixSwitching.analyze ? await appendixSwitching.analyze(runsSwitch) : [];
+const adamGnIdx = refsSwitch.findIndex((r) => r.optimizer.startsWith("adam->gn") && r.seed === options.seeds[0]);
+const adamGnCfg = validateConfig(refsSwitch[adamGnIdx]!.config);
+const beforeSwitch = checkpointsOf(resultsSwitch[adamGnIdx]!).filter((c) => c.epoch <= atSwitch);
+const ckptSwitch = beforeSwitch[beforeSwitch.length - 1]!;
+const dataSwitch = loadDataset(adamGnCfg.dataset.name, { limitTrain: adamGnCfg.dataset.limitTrain, limitTest: adamGnCfg.dataset.limitTest });
+const idxSwitch = miniBatches(dataSwitch.train, adamGnCfg.batch.mode === "mini" ? adamGnCfg.batch.size : dataSwitch.train.n, ckptSwitch.epoch, adamGnCfg.seed)[0]!;
+const bSwitch = gatherBatch(dataSwitch.train, idxSwitch);
+const xbSwitch = tf.tensor2d(bSwitch.x, [bSwitch.n, bSwitch.d]);
+const xtSwitch = tf.tensor2d(dataSwitch.test.x, [dataSwitch.test.n, dataSwitch.test.d]);
+const ceOf = (net: RevMLP, x: tf.Tensor2D, y: Int32Array, n: number) => tf.tidy(() => crossEntropyHost(net.logits(x).dataSync(), y, n, 10));
+const fromAdamWeights = [adamGnCfg.switchAt!.optimizer, adamGnCfg.optimizer].map((optCfg) => {
+  const net = loadCheckpoint(ckptSwitch.path).model;             // the same Adam-trained weights for both steps
+  const opt = createOptimizer(optCfg);
+  const batchBefore = ceOf(net, xbSwitch, bSwitch.y, bSwitch.n), testBefore = ceOf(net, xtSwitch, dataSwitch.test.y, dataSwitch.test.n);
+  opt.step(net, xbSwitch, bSwitch.y);
+  const batchAfter = ceOf(net, xbSwitch, bSwitch.y, bSwitch.n), testAfter = ceOf(net, xtSwitch, dataSwitch.test.y, dataSwitch.test.n);
+  opt.dispose(); net.dispose();
+  return { step: `${optCfg.name} (lr ${optCfg.lr})`, weights: `adam->gn, epoch ${ckptSwitch.epoch}`, "L_B before": batchBefore, "L_B change (%)": (100 * (batchAfter - batchBefore)) / batchBefore,
+    "test loss before": testBefore, "test loss change (%)": (100 * (testAfter - testBefore)) / testBefore };
+});
+showTable(fromAdamWeights);
+tf.dispose([xbSwitch, xtSwitch]);
 
 // %% [markdown]
-// ### The figure
-//
-// Interactive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line).
+// ### The figure, from the runs (the dotted line marks the switch)
 
 // %% tags=["figure"]
-for (const f of appendixSwitching.draw(runsSwitch, analysisSwitch)) {
+for (const f of appendixSwitching.draw(runsSwitch, [])) {
   console.log(`${f.name}: ${f.caption}`);
   show(f.figure, { name: f.name });
 }
+
+// %% [markdown]
+// ### The findings
+//
+// Three comparisons of per-seed numbers from the table, each judged with `compareSeeds` (shown / not shown beyond two
+// pooled standard deviations, else inconclusive): `testLossChangeAfter(table, curve, at)` is the % change of the test
+// loss from the switch to the end, `finalTestLoss(table, curve)` the last test loss, `batchChange(table, curve, from, to)`
+// Figure 3's mean per-batch change over epochs from..to.
+
+// %%
+const mnistSwitch = where(tableSwitch, { dataset: "MNIST" });
+for (const curve of [...new Set(mnistSwitch.map((r) => r.curve))]) {
+  console.log(`MNIST ${curve}: test loss change after epoch ${atSwitch}: ${meanStdText(testLossChangeAfter(mnistSwitch, curve, atSwitch))} %; final test loss ${meanStdText(finalTestLoss(mnistSwitch, curve))}; ` +
+    `per-batch change epoch ${atSwitch + 1}: ${meanStdText(batchChange(mnistSwitch, curve, atSwitch + 1, atSwitch + 1))} %`);
+}
+showTable(findingTable(switchFindings(tableSwitch, atSwitch)));
 
 // %% [markdown]
 // ### Deviations from the paper
 
 // %%
 for (const d of appendixSwitching.deviations(options, runsSwitch)) console.log(`- ${d}`);
-
-// %% [markdown]
-// ### What we see
-//
-// Each row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it.
-
-// %%
-const findingsSwitch = appendixSwitching.findings(runsSwitch, analysisSwitch);
-showTable(findingTable(findingsSwitch));
-const checkedSwitch = findingsSwitch.filter((f) => f.verdict !== undefined);
-console.log(`${checkedSwitch.filter((f) => f.verdict === "shown").length} of ${checkedSwitch.length} checked claims shown in this run (profile ${options.profile}, rule ${options.rule}); these appendix verdicts compare seed means without their spread.`);
-for (const f of checkedSwitch.filter((f) => f.verdict !== "shown")) console.log(`${f.verdict}: ${f.claim} (${f.label})`);

@@ -1,249 +1,158 @@
 // %% [markdown]
 // # Appendix · GN hyperparameters and regularization
 //
-// Can a hyperparameter or a regularizer rescue GN's generalization? Two sweeps first: the scale of the initial weights
-// (a smaller init keeps the network closer to linear for longer) and GN's learning rate (the step realizes
-// $-\text{lr}\cdot L\cdot T$ in function space, so a smaller rate takes smaller function-space steps). Then regularization:
-// the usual one, weight decay on the parameters, and regularizing the step itself: GN's right inverse
-// $A^+ = A^\top (A A^\top)^+$ can be truncated more coarsely (rtol), damped ($(A A^\top + \lambda I)^{-1}$, Tikhonov), or
-// perturbed with noise on the solved coefficients every step.
+// **The paper's claims** (docs/paper.md, "Figures to reproduce", Appendix):
 //
-// Each section runs its experiments through the runner (cached and resumable; runs with the same config are shared
-// with the other notebooks), draws the panels, and ends with conclusions **computed from the results**. In the quick
-// profile (default) the appendix runs have the size of Figure 2's quick MNIST runs (capped at h = 512, batches of 128
-// from 1024 training images, 8 epochs), so the plain GN, Adam and SGD runs are Figure 2's own and all appendix notebooks
-// run in minutes on a CPU; the paper profile uses the paper's settings. Switches: `EXACT_GN_PROFILE=quick|paper` and
-// `EXACT_GN_RULE=block|half-coupling`.
+// > init std sweep {1e-2, 1e-3, 1e-6}
+// >
+// > GN lr sweep {1e-1, 1e-3, 1e-4}; GN with weight decay vs Adam; regularized pseudo-inverse (truncation, damping, added noise) vs Adam
+//
+// Can a hyperparameter or a regularizer rescue GN's generalization? The scale of the initial weights (a smaller init
+// keeps the network near-linear longer); GN's learning rate (the step realizes $-\text{lr}\cdot L\cdot T$ in function
+// space); weight decay, $\theta \leftarrow \theta - \text{lr}\,(d\theta + \text{wd}\,\theta)$; and regularizing the step
+// itself: GN's right inverse $A^+ = A^\top (A A^\top)^+$ truncated more coarsely (rtol), damped
+// ($(A A^\top + \lambda I)^{-1}$, Tikhonov), or perturbed with noise on the solved coefficients every step.
+//
+// **What would show it** (that none rescues GN): every GN variant ends with a higher test loss than Adam, across seeds;
+// and, since a slower variant could simply have trained less, every GN variant's test loss is also above Adam's *at
+// matched training loss* (Adam's test loss at the first epoch its training loss was as low as the variant's final
+// one). **What would not:** any variant reaching Adam's test loss, or generalizing as well as Adam at the same
+// training loss.
 
 // %%
-import { useBackend, figureOptions, findingTable, runFigure, appendixInitStd, appendixGnLr, appendixWeightDecay, appendixPinv, show, showTable } from "exact-gn";
+import {
+  useBackend, tf, figureOptions, findingTable, appendixInitStd, appendixGnLr, appendixWeightDecay, appendixPinv,
+  validateConfig, loadDataset, miniBatches, gatherBatch, RevMLP, gnUpdate, createOptimizer, crossEntropyHost, paramsToHost,
+  disposeParams, DEFAULT_GN, runExperiment, tidyRows, runLabels, tableFrame, matchedLossFindings, testLossAtMatchedTrainLoss,
+  gnCurves, meanStdText, show, showTable, type TidyRow, type RunResult, type LabeledRow, type FigureRuns, type RunsFigureSpec,
+} from "exact-gn";
 
 const backend = await useBackend();
-const RULE = (process.env.EXACT_GN_RULE ?? "block") as "block" | "half-coupling";
-const options = figureOptions({ rule: RULE });
+// Change a setting here and rerun: profile "quick" | "paper", seeds, rule "block" | "half-coupling".
+// The sweep levels live in INIT_STDS, GN_LRS, GN_WEIGHT_DECAYS and PINV_LEVELS (src/report/figures/appendix-*.ts).
+const options = figureOptions({ rule: (process.env.EXACT_GN_RULE ?? "block") as "block" | "half-coupling" });
+const sweeps: Record<string, RunsFigureSpec> = { "init std": appendixInitStd, "GN learning rate": appendixGnLr, "weight decay": appendixWeightDecay, "pseudo-inverse": appendixPinv };
 console.log(`backend: ${backend.summary} | profile: ${options.profile} | seeds: ${options.seeds.join(", ")} | GN rule: ${options.rule}`);
 
 // %% [markdown]
-// ## GN with init std 1e-2, 1e-3, 1e-6
-//
-// **Setting.** GN on mini-batch MNIST with the trained weights $W$ initialized at std $10^{-2}$, $10^{-3}$ (the default)
-// and $10^{-6}$, and Adam at the default init. **What to look for.** Whether any init scale lets GN reach Adam's test loss.
+// ## Settings: the paper and this run, per sweep
 
 // %%
-console.log(appendixInitStd.title);
-console.log(`claim: ${appendixInitStd.claim}`);
-
-// %% [markdown]
-// ### Settings: the paper and this run
-//
-// Every value in the right-hand column is read from the run configs, not restated.
-
-// %%
-showTable(appendixInitStd.settings(options));
-
-// %% [markdown]
-// ### Run the experiments
-//
-// Each line names a run, whether it was trained or loaded from the cache, and where its results live.
-
-// %%
-const runsInit = await runFigure(appendixInitStd, options);
-const analysisInit = appendixInitStd.analyze ? await appendixInitStd.analyze(runsInit) : [];
-
-// %% [markdown]
-// ### The figure
-//
-// Interactive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line).
-
-// %% tags=["figure"]
-for (const f of appendixInitStd.draw(runsInit, analysisInit)) {
-  console.log(`${f.name}: ${f.caption}`);
-  show(f.figure, { name: f.name });
+for (const [name, spec] of Object.entries(sweeps)) {
+  console.log(`${name}: ${spec.title}`);
+  showTable(spec.settings(options).filter((r) => !["profile", "seeds", "GN update rule", "GN pseudo-inverse"].includes(r.setting) || name === "pseudo-inverse"));
 }
 
 // %% [markdown]
-// ### Deviations from the paper
+// ## One GN step of every variant, from the same batch
+//
+// Every GN run of the four sweeps, first seed: build its initial model (the same weights for every variant but the
+// init-std ones), take the first training batch, and compute the variant's update with `gnUpdate` (its own
+// pseudo-inverse, rtol, damping, noise): the directions each solve kept, the update norm $|d\theta|$ and the step length
+// $\text{lr}\,|d\theta|$. Then take that variant's optimizer step (`createOptimizer(config.optimizer)`, with its lr and
+// weight decay) and measure the same batch again: the realized change of the batch loss.
 
 // %%
-for (const d of appendixInitStd.deviations(options, runsInit)) console.log(`- ${d}`);
+const allGnRefs = Object.values(sweeps).flatMap((spec) => spec.runs(options)).filter((r) => r.seed === options.seeds[0] && r.config.optimizer?.name === "gn");
+const seenVariant = new Set<string>();
+const firstCfg = validateConfig(allGnRefs[0]!.config);
+const sweepData = loadDataset(firstCfg.dataset.name, { limitTrain: firstCfg.dataset.limitTrain });
+const sweepIdx = miniBatches(sweepData.train, firstCfg.batch.mode === "mini" ? firstCfg.batch.size : sweepData.train.n, 0, firstCfg.seed)[0]!;
+const sweepBatch = gatherBatch(sweepData.train, sweepIdx);
+const xSweep = tf.tensor2d(sweepBatch.x, [sweepBatch.n, sweepBatch.d]);
+const lossOnBatch = (net: RevMLP) => tf.tidy(() => crossEntropyHost(net.logits(xSweep).dataSync(), sweepBatch.y, sweepBatch.n, 10));
+const oneStepRows: Record<string, string | number>[] = [];
+for (const ref of allGnRefs) {
+  if (seenVariant.has(ref.optimizer)) continue;   // the plain GN run is in every sweep
+  seenVariant.add(ref.optimizer);
+  const cfg = validateConfig(ref.config);
+  const gn = { ...DEFAULT_GN, ...cfg.optimizer.gn };
+  const net = RevMLP.init(cfg.model);
+  const u = gnUpdate(net, xSweep, sweepBatch.y, gn);
+  let sq = 0;
+  for (const v of paramsToHost(u.update).values()) for (let i = 0; i < v.length; i++) sq += v[i]! ** 2;
+  disposeParams(u.update);
+  const before = lossOnBatch(net);
+  const opt = createOptimizer(cfg.optimizer);
+  opt.step(net, xSweep, sweepBatch.y);
+  const after = lossOnBatch(net);
+  opt.dispose(); net.dispose();
+  oneStepRows.push({
+    variant: ref.optimizer, "init std": cfg.model.initStd, lr: cfg.optimizer.lr, wd: cfg.optimizer.weightDecay ?? 0,
+    "pinv": gn.pinv === "damped" ? `damped λ ${gn.damping}` : `${gn.pinv} rtol ${gn.rtol}`, noise: gn.noise,
+    "kept / n (min over halves)": `${Math.min(...u.blocks.flatMap((b) => [b.f.rank, b.g.rank]))} / ${sweepBatch.n}`,
+    "|dθ|": Math.sqrt(sq), "lr |dθ|": cfg.optimizer.lr * Math.sqrt(sq), "L_B before": before, "L_B change (%)": (100 * (after - before)) / before,
+  });
+}
+showTable(oneStepRows);
+xSweep.dispose();
 
 // %% [markdown]
-// ### What we see
+// Truncation and damping shrink the update along the small singular directions of $A$ (fewer directions kept, a smaller
+// $|d\theta|$); noise adds a random part to it; the learning rate scales the step, so at lr $10^{-4}$ one step barely
+// moves the batch loss. Whether any of these changes generalization is what the runs decide.
 //
-// Each row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it.
+// ## The runs, through the runner, into one table
+//
+// One loop over the four sweeps; a config two sweeps share (plain GN, Adam) is one cached run. Each sweep keeps its own
+// runs (its curve labels) for its figure and findings.
 
 // %%
-const findingsInit = appendixInitStd.findings(runsInit, analysisInit);
-showTable(findingTable(findingsInit));
-const checkedInit = findingsInit.filter((f) => f.verdict !== undefined);
-console.log(`${checkedInit.filter((f) => f.verdict === "shown").length} of ${checkedInit.length} checked claims shown in this run (profile ${options.profile}, rule ${options.rule}); these appendix verdicts compare seed means without their spread.`);
-for (const f of checkedInit.filter((f) => f.verdict !== "shown")) console.log(`${f.verdict}: ${f.claim} (${f.label})`);
+const sweepRuns: Record<string, FigureRuns> = {};
+const tableSweeps: TidyRow[] = [];
+const resultByConfig = new Map<string, RunResult>();
+for (const [name, spec] of Object.entries(sweeps)) {
+  const refs = spec.runs(options);
+  const results: RunResult[] = [], rows: LabeledRow[] = [], table: TidyRow[] = [];
+  for (const ref of refs) {
+    const key = JSON.stringify(ref.config);
+    const result = resultByConfig.get(key) ?? (await runExperiment(ref.config, { progress: false }));
+    if (!resultByConfig.has(key)) console.log(`${ref.id}: ${result.cached ? "cached" : "trained"} (${result.status})`);
+    resultByConfig.set(key, result);
+    results.push(result);
+    table.push(...tidyRows(runLabels(ref, result), result.rows));
+    for (const row of result.rows) rows.push({ ...row, optimizer_label: ref.optimizer, dataset: ref.dataset, seed: ref.seed, run: ref.id } as LabeledRow);
+  }
+  sweepRuns[name] = { options: options, refs: refs, results: results, rows: rows, table: table };
+  tableSweeps.push(...table.map((r) => ({ ...r, variant: r.variant || name })));
+}
+const dfSweeps = await tableFrame(tableSweeps);
+const lastSweepEpoch = Math.max(...tableSweeps.map((r) => r.epoch));
+showTable(dfSweeps.query(dfSweeps["metric"].eq("test_loss").and(dfSweeps["epoch"].eq(lastSweepEpoch))).groupby(["curve"]).col(["value"]).mean());
 
 // %% [markdown]
-// ## GN learning rates 1e-1, 1e-3, 1e-4
-//
-// **Setting.** GN with learning rates $10^{-1}$ (Figure 2's), $10^{-3}$ and $10^{-4}$, and Adam. **What to look for.**
-// Whether smaller GN steps generalize better, or only train slower.
-
-// %%
-console.log(appendixGnLr.title);
-console.log(`claim: ${appendixGnLr.claim}`);
-
-// %% [markdown]
-// ### Settings: the paper and this run
-//
-// Every value in the right-hand column is read from the run configs, not restated.
-
-// %%
-showTable(appendixGnLr.settings(options));
-
-// %% [markdown]
-// ### Run the experiments
-//
-// Each line names a run, whether it was trained or loaded from the cache, and where its results live.
-
-// %%
-const runsLr = await runFigure(appendixGnLr, options);
-const analysisLr = appendixGnLr.analyze ? await appendixGnLr.analyze(runsLr) : [];
-
-// %% [markdown]
-// ### The figure
-//
-// Interactive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line).
+// ## The figures, one per sweep, from its runs
 
 // %% tags=["figure"]
-for (const f of appendixGnLr.draw(runsLr, analysisLr)) {
-  console.log(`${f.name}: ${f.caption}`);
-  show(f.figure, { name: f.name });
+for (const [name, spec] of Object.entries(sweeps)) {
+  for (const f of spec.draw(sweepRuns[name]!, [])) {
+    console.log(`${name} · ${f.name}: ${f.caption}`);
+    show(f.figure, { name: f.name });
+  }
 }
 
 // %% [markdown]
-// ### Deviations from the paper
+// ## The findings
+//
+// Each sweep's own findings (final test loss of every GN variant against Adam's, per seed, three-valued), then the
+// comparison at matched training loss: `testLossAtMatchedTrainLoss(table, curve)` pairs each seed's final training and
+// test loss of a GN variant with Adam's test loss at the first epoch Adam's training loss was as low, and
+// `matchedLossFindings` judges them with `compareSeeds`.
 
 // %%
-for (const d of appendixGnLr.deviations(options, runsLr)) console.log(`- ${d}`);
-
-// %% [markdown]
-// ### What we see
-//
-// Each row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it.
-
-// %%
-const findingsLr = appendixGnLr.findings(runsLr, analysisLr);
-showTable(findingTable(findingsLr));
-const checkedLr = findingsLr.filter((f) => f.verdict !== undefined);
-console.log(`${checkedLr.filter((f) => f.verdict === "shown").length} of ${checkedLr.length} checked claims shown in this run (profile ${options.profile}, rule ${options.rule}); these appendix verdicts compare seed means without their spread.`);
-for (const f of checkedLr.filter((f) => f.verdict !== "shown")) console.log(`${f.verdict}: ${f.claim} (${f.label})`);
-
-// %% [markdown]
-// ## GN with weight decay vs GN vs Adam
-//
-// **Setting.** GN without and with weight decay ($\theta \leftarrow \theta - \text{lr}\,(d\theta + \text{wd}\,\theta)$),
-// and Adam without weight decay, mini-batch MNIST. PAPER.md gives no weight-decay value; the one used is stated below.
-
-// %%
-console.log(appendixWeightDecay.title);
-console.log(`claim: ${appendixWeightDecay.claim}`);
-
-// %% [markdown]
-// ### Settings: the paper and this run
-//
-// Every value in the right-hand column is read from the run configs, not restated.
-
-// %%
-showTable(appendixWeightDecay.settings(options));
-
-// %% [markdown]
-// ### Run the experiments
-//
-// Each line names a run, whether it was trained or loaded from the cache, and where its results live.
-
-// %%
-const runsWd = await runFigure(appendixWeightDecay, options);
-const analysisWd = appendixWeightDecay.analyze ? await appendixWeightDecay.analyze(runsWd) : [];
-
-// %% [markdown]
-// ### The figure
-//
-// Interactive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line).
-
-// %% tags=["figure"]
-for (const f of appendixWeightDecay.draw(runsWd, analysisWd)) {
-  console.log(`${f.name}: ${f.caption}`);
-  show(f.figure, { name: f.name });
+for (const [name, runs] of Object.entries(sweepRuns)) {
+  for (const curve of gnCurves(runs)) {
+    const m = testLossAtMatchedTrainLoss(runs.table, curve);
+    console.log(`${name} · ${curve}: final train ${meanStdText(m.trainLoss)}, final test ${meanStdText(m.curve)}; Adam's test loss at that training loss ${meanStdText(m.ref)}`);
+  }
 }
+showTable(findingTable(Object.entries(sweeps).flatMap(([name, spec]) => [
+  ...spec.findings(sweepRuns[name]!, []),
+  ...matchedLossFindings(sweepRuns[name]!.table, gnCurves(sweepRuns[name]!), name),
+])));
 
 // %% [markdown]
-// ### Deviations from the paper
+// ## Deviations from the paper
 
 // %%
-for (const d of appendixWeightDecay.deviations(options, runsWd)) console.log(`- ${d}`);
-
-// %% [markdown]
-// ### What we see
-//
-// Each row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it.
-
-// %%
-const findingsWd = appendixWeightDecay.findings(runsWd, analysisWd);
-showTable(findingTable(findingsWd));
-const checkedWd = findingsWd.filter((f) => f.verdict !== undefined);
-console.log(`${checkedWd.filter((f) => f.verdict === "shown").length} of ${checkedWd.length} checked claims shown in this run (profile ${options.profile}, rule ${options.rule}); these appendix verdicts compare seed means without their spread.`);
-for (const f of checkedWd.filter((f) => f.verdict !== "shown")) console.log(`${f.verdict}: ${f.claim} (${f.label})`);
-
-// %% [markdown]
-// ## Regularized pseudo-inverse: truncation, damping, noise
-//
-// **Setting.** One column per regularization of the pseudo-inverse, each with plain GN (truncated SVD, rtol $10^{-2}$, as
-// in the paper) and Adam for reference. PAPER.md names the three regularizations but not their levels; the levels used
-// are stated below. **What to look for.** Whether any regularized step ends with a test loss as low as Adam's.
-
-// %%
-console.log(appendixPinv.title);
-console.log(`claim: ${appendixPinv.claim}`);
-
-// %% [markdown]
-// ### Settings: the paper and this run
-//
-// Every value in the right-hand column is read from the run configs, not restated.
-
-// %%
-showTable(appendixPinv.settings(options));
-
-// %% [markdown]
-// ### Run the experiments
-//
-// Each line names a run, whether it was trained or loaded from the cache, and where its results live.
-
-// %%
-const runsPinv = await runFigure(appendixPinv, options);
-const analysisPinv = appendixPinv.analyze ? await appendixPinv.analyze(runsPinv) : [];
-
-// %% [markdown]
-// ### The figure
-//
-// Interactive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line).
-
-// %% tags=["figure"]
-for (const f of appendixPinv.draw(runsPinv, analysisPinv)) {
-  console.log(`${f.name}: ${f.caption}`);
-  show(f.figure, { name: f.name });
-}
-
-// %% [markdown]
-// ### Deviations from the paper
-
-// %%
-for (const d of appendixPinv.deviations(options, runsPinv)) console.log(`- ${d}`);
-
-// %% [markdown]
-// ### What we see
-//
-// Each row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it.
-
-// %%
-const findingsPinv = appendixPinv.findings(runsPinv, analysisPinv);
-showTable(findingTable(findingsPinv));
-const checkedPinv = findingsPinv.filter((f) => f.verdict !== undefined);
-console.log(`${checkedPinv.filter((f) => f.verdict === "shown").length} of ${checkedPinv.length} checked claims shown in this run (profile ${options.profile}, rule ${options.rule}); these appendix verdicts compare seed means without their spread.`);
-for (const f of checkedPinv.filter((f) => f.verdict !== "shown")) console.log(`${f.verdict}: ${f.claim} (${f.label})`);
+for (const d of new Set(Object.values(sweeps).flatMap((spec) => spec.deviations(options, sweepRuns[Object.keys(sweeps).find((k) => sweeps[k] === spec)!]!)))) console.log(`- ${d}`);

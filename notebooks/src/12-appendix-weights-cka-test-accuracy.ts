@@ -1,191 +1,146 @@
 // %% [markdown]
 // # Appendix · Weights, representations and test accuracy
 //
-// Three looks at the mini-batch runs of Figure 2 (loaded from the cache when notebook 02 ran): how far each
-// optimizer moves the weights of every half-coupling, how much the representation after every half-coupling changes
-// (CKA to init, for all 6 CIFAR-10 blocks and both MNIST blocks), and the test accuracy with the generalization gap.
+// **The paper's claims** (docs/paper.md, "Claim in one paragraph" and "Figures to reproduce", Appendix):
 //
-// Each section runs its experiments through the runner (cached and resumable; runs with the same config are shared
-// with the other notebooks), draws the panels, and ends with conclusions **computed from the results**. In the quick
-// profile (default) the appendix runs have the size of Figure 2's quick MNIST runs (capped at h = 512, batches of 128
-// from 1024 training images, 8 epochs), so the plain GN, Adam and SGD runs are Figure 2's own and all appendix notebooks
-// run in minutes on a CPU; the paper profile uses the paper's settings. Switches: `EXACT_GN_PROFILE=quick|paper` and
-// `EXACT_GN_RULE=block|half-coupling`.
+// > The arXiv text says training stays in the lazy regime (NTK and representations barely move); the NeurIPS page abstract was later revised to say the NTK does change (feature learning) while generalization stays poor.
+// >
+// > weight cosine per half-coupling; CKA for all 6 CIFAR blocks
+// >
+// > mini-batch comparison with test accuracy
+//
+// Three looks at Figure 2's mini-batch runs: how far each optimizer moves the trained $W$ of every half-coupling
+// ($\cos(W_0, W_\text{end})$ and $|W_\text{end}|/|W_0|$), how much the representation after every half-coupling changes
+// (linear CKA to init, every block), and the test accuracy with the generalization gap.
+//
+// **What would show the lazy reading:** GN's weights and representations stay closer to init than Adam's and SGD's in
+// every half-coupling, and GN ends with the lowest test accuracy. **What would not:** GN moving its weights or
+// representations as much as (or more than) the others while still generalizing worse: then poor generalization is
+// not laziness (the revised abstract's reading).
 
 // %%
-import { useBackend, figureOptions, findingTable, runFigure, appendixWeights, appendixCkaBlocks, appendixTestAccuracy, show, showTable } from "exact-gn";
+import {
+  useBackend, tf, figureOptions, findingTable, appendixWeights, appendixCkaBlocks, appendixTestAccuracy, loadDataset,
+  loadCheckpoint, checkpointsOf, linearCka, ckaToInit, gramMatrix, frobeniusDot, runExperiment, tidyRows, runLabels,
+  tableFrame, where, show, showTable, type TidyRow, type RunResult, type LabeledRow, type FigureRuns,
+} from "exact-gn";
 
 const backend = await useBackend();
-const RULE = (process.env.EXACT_GN_RULE ?? "block") as "block" | "half-coupling";
-const options = figureOptions({ rule: RULE });
+// Change a setting here and rerun: profile "quick" | "paper", seeds, rule "block" | "half-coupling".
+const options = figureOptions({ rule: (process.env.EXACT_GN_RULE ?? "block") as "block" | "half-coupling" });
+const probeImages = 128;   // training images of the CKA computed by hand below (the analysis uses CKA_PROBE)
 console.log(`backend: ${backend.summary} | profile: ${options.profile} | seeds: ${options.seeds.join(", ")} | GN rule: ${options.rule}`);
 
 // %% [markdown]
-// ## Weight cosine similarity and norm ratio per half-coupling
-//
-// **Setting.** For every trained $W$ at the last checkpoint: $\cos(W_0, W_\text{end})$ and $|W_\text{end}|/|W_0|$ (the
-// biases start at 0, so they have no cosine to init). **Why it matters.** The arXiv text reads GN as lazy (parameters
-// barely move); with the small init ($10^{-3}$), any optimizer that learns must grow $W$ far beyond its init.
+// ## Settings: the paper and this run (the runs are Figure 2's; the analyses read their checkpoints)
 
 // %%
-console.log(appendixWeights.title);
-console.log(`claim: ${appendixWeights.claim}`);
+const settingRows = [...appendixWeights.settings(options), ...appendixCkaBlocks.settings(options), ...appendixTestAccuracy.settings(options)];
+showTable(settingRows.filter((r, i) => settingRows.findIndex((q) => q.setting === r.setting && q.this_run === r.this_run) === i));
 
 // %% [markdown]
-// ### Settings: the paper and this run
+// ## Figure 2's runs, through the runner, into the table
 //
-// Every value in the right-hand column is read from the run configs, not restated.
+// Cached when notebook 02 ran. The checkpoints are verified first, since the analyses below read them.
 
 // %%
-showTable(appendixWeights.settings(options));
+const refsShared = appendixWeights.runs(options);
+const resultsShared: RunResult[] = [];
+const tableShared: TidyRow[] = [];
+const labelledShared: LabeledRow[] = [];
+for (const ref of refsShared) {
+  const result = await runExperiment(ref.config, { progress: false, verifyCheckpoints: true });
+  resultsShared.push(result);
+  tableShared.push(...tidyRows(runLabels(ref, result), result.rows));
+  for (const row of result.rows) labelledShared.push({ ...row, optimizer_label: ref.optimizer, dataset: ref.dataset, seed: ref.seed, run: ref.id } as LabeledRow);
+  console.log(`${ref.id}: ${result.cached ? "cached" : "trained"} (${result.status}), checkpoints at epochs ${checkpointsOf(result).map((c) => c.epoch).join(", ")}`);
+}
+const runsShared: FigureRuns = { options: options, refs: refsShared, results: resultsShared, rows: labelledShared, table: tableShared };
 
 // %% [markdown]
-// ### Run the experiments
+// ## One tensor's weight motion, by hand
 //
-// Each line names a run, whether it was trained or loaded from the cache, and where its results live.
+// For each optimizer's first-seed MNIST run: load its first and last checkpoints, take $W$ of the last half-coupling
+// (block $L$, $g$), and compute $\cos(W_0, W_\text{end}) = \langle W_0, W_\text{end}\rangle / (|W_0|\,|W_\text{end}|)$ and
+// $|W_\text{end}| / |W_0|$ on the host. The library's numbers (the analysis below) are compared with these.
 
 // %%
-const runsWeights = await runFigure(appendixWeights, options);
-const analysisWeights = appendixWeights.analyze ? await appendixWeights.analyze(runsWeights) : [];
+const firstSeedMnist = refsShared.map((ref, i) => ({ ref: ref, result: resultsShared[i]! })).filter((p) => p.ref.seed === options.seeds[0] && p.ref.dataset === "MNIST");
+const byHandWeights = firstSeedMnist.map(({ ref, result }) => {
+  const cks = checkpointsOf(result);
+  const m0 = loadCheckpoint(cks[0]!.path).model, mT = loadCheckpoint(cks[cks.length - 1]!.path).model;
+  const L = m0.config.blocks;
+  const w0 = m0.params[L - 1]!.g.Wt.dataSync(), wT = mT.params[L - 1]!.g.Wt.dataSync();
+  let dot = 0, n0 = 0, nT = 0;
+  for (let i = 0; i < w0.length; i++) { dot += w0[i]! * wT[i]!; n0 += w0[i]! ** 2; nT += wT[i]! ** 2; }
+  m0.dispose(); mT.dispose();
+  return { curve: ref.optimizer, which: `block ${L} g`, epoch: cks[cks.length - 1]!.epoch, "cos(W0, W_end)": dot / Math.sqrt(n0 * nT), "|W_end| / |W0|": Math.sqrt(nT / n0) };
+});
+showTable(byHandWeights);
 
 // %% [markdown]
-// ### The figure
+// ## One CKA per half-coupling, by hand
 //
-// Interactive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line).
+// Linear CKA between two representations $X$, $Y$ of the same $n$ images (rows): with centered Grams
+// $K = \bar X \bar X^\top$, $L = \bar Y \bar Y^\top$, $\text{CKA} = \langle K, L\rangle_F / (|K|_F\,|L|_F)$. For GN's
+// first-seed MNIST run at init and at its last checkpoint, the representation after every half-coupling
+// (`model.representations(x)`); the by-hand value, `linearCka`, and `ckaToInit` (what the analysis calls) side by side.
+
+// %%
+const gnPair = firstSeedMnist.find((p) => p.ref.optimizer.startsWith("gn"))!;
+const gnCks = checkpointsOf(gnPair.result);
+const probeData = loadDataset("mnist", { limitTrain: probeImages }).train;
+const xProbe = tf.tensor2d(probeData.x, [probeData.n, probeData.d]);
+const gn0 = loadCheckpoint(gnCks[0]!.path).model, gnT = loadCheckpoint(gnCks[gnCks.length - 1]!.path).model;
+const reps0 = gn0.representations(xProbe), repsT = gnT.representations(xProbe);
+const viaLibrary = ckaToInit(gn0, gnT, xProbe);
+const ckaByHand = reps0.map((r0, i) => {
+  const K = gramMatrix(r0, { center: true }), Lg = gramMatrix(repsT[i]!, { center: true });
+  const byHand = frobeniusDot(K, Lg) / Math.sqrt(frobeniusDot(K, K) * frobeniusDot(Lg, Lg));
+  return { "half-coupling": `block ${Math.floor(i / 2) + 1} ${i % 2 === 0 ? "f" : "g"}`, "CKA by hand": byHand, linearCka: linearCka(r0, repsT[i]!), ckaToInit: viaLibrary[i]!.cka };
+});
+showTable(ckaByHand);
+tf.dispose([...reps0, ...repsT, xProbe]);
+gn0.dispose(); gnT.dispose();
+
+// %% [markdown]
+// ## The analyses over every checkpoint
+//
+// The same two measurements for every trained $W$ and every half-coupling, at every checkpoint of each first-seed run
+// (src/metrics `analyzeRuns`), as rows the figures and findings read. The weight rows must agree with the by-hand table.
+
+// %%
+const weightRows = await appendixWeights.analyze!(runsShared);
+const ckaRows = await appendixCkaBlocks.analyze!(runsShared);
+for (const h of byHandWeights) {
+  const lib = weightRows.find((r) => r.dataset === "MNIST" && r.optimizer_label === h.curve && r.which === h.which && r.epoch === h.epoch);
+  console.log(`${h.curve} ${h.which}: cos by hand ${h["cos(W0, W_end)"].toFixed(6)}, library ${Number(lib?.weight_cos_init).toFixed(6)}; ratio by hand ${h["|W_end| / |W0|"].toFixed(4)}, library ${Number(lib?.weight_norm_ratio).toFixed(4)}`);
+}
 
 // %% tags=["figure"]
-for (const f of appendixWeights.draw(runsWeights, analysisWeights)) {
+for (const f of [...appendixWeights.draw(runsShared, weightRows), ...appendixCkaBlocks.draw(runsShared, ckaRows), ...appendixTestAccuracy.draw(runsShared, [])]) {
   console.log(`${f.name}: ${f.caption}`);
   show(f.figure, { name: f.name });
 }
 
 // %% [markdown]
-// ### Deviations from the paper
-
-// %%
-for (const d of appendixWeights.deviations(options, runsWeights)) console.log(`- ${d}`);
-
-// %% [markdown]
-// ### What we see
+// ## The findings
 //
-// Each row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it.
+// Test accuracy from the table (the DataFrame view: last epoch, mean per curve), then each section's findings. The
+// weight and CKA findings read the first seed's analysis rows.
 
 // %%
-const findingsWeights = appendixWeights.findings(runsWeights, analysisWeights);
-showTable(findingTable(findingsWeights));
-const checkedWeights = findingsWeights.filter((f) => f.verdict !== undefined);
-console.log(`${checkedWeights.filter((f) => f.verdict === "shown").length} of ${checkedWeights.length} checked claims shown in this run (profile ${options.profile}, rule ${options.rule}); these appendix verdicts compare seed means without their spread.`);
-for (const f of checkedWeights.filter((f) => f.verdict !== "shown")) console.log(`${f.verdict}: ${f.claim} (${f.label})`);
+const dfShared = await tableFrame(tableShared);
+const lastEpochShared = Math.max(...where(tableShared, { metric: "test_acc" }).map((r) => r.epoch));
+showTable(dfShared.query(dfShared["metric"].eq("test_acc").and(dfShared["epoch"].eq(lastEpochShared))).groupby(["dataset", "curve"]).col(["value"]).mean());
+showTable(findingTable([
+  ...appendixWeights.findings(runsShared, weightRows),
+  ...appendixCkaBlocks.findings(runsShared, ckaRows),
+  ...appendixTestAccuracy.findings(runsShared, []),
+]));
 
 // %% [markdown]
-// ## CKA to init for every block
-//
-// **Setting.** Linear CKA between the representation after each half-coupling at init and at each checkpoint, on a
-// fixed probe batch, for every block. **What to look for.** Whether GN's representations stay closer to init than
-// Adam's and SGD's in *every* block, not just the first, middle and last ones of Figure 4.
+// ## Deviations from the paper
 
 // %%
-console.log(appendixCkaBlocks.title);
-console.log(`claim: ${appendixCkaBlocks.claim}`);
-
-// %% [markdown]
-// ### Settings: the paper and this run
-//
-// Every value in the right-hand column is read from the run configs, not restated.
-
-// %%
-showTable(appendixCkaBlocks.settings(options));
-
-// %% [markdown]
-// ### Run the experiments
-//
-// Each line names a run, whether it was trained or loaded from the cache, and where its results live.
-
-// %%
-const runsCka = await runFigure(appendixCkaBlocks, options);
-const analysisCka = appendixCkaBlocks.analyze ? await appendixCkaBlocks.analyze(runsCka) : [];
-
-// %% [markdown]
-// ### The figure
-//
-// Interactive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line).
-
-// %% tags=["figure"]
-for (const f of appendixCkaBlocks.draw(runsCka, analysisCka)) {
-  console.log(`${f.name}: ${f.caption}`);
-  show(f.figure, { name: f.name });
-}
-
-// %% [markdown]
-// ### Deviations from the paper
-
-// %%
-for (const d of appendixCkaBlocks.deviations(options, runsCka)) console.log(`- ${d}`);
-
-// %% [markdown]
-// ### What we see
-//
-// Each row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it.
-
-// %%
-const findingsCka = appendixCkaBlocks.findings(runsCka, analysisCka);
-showTable(findingTable(findingsCka));
-const checkedCka = findingsCka.filter((f) => f.verdict !== undefined);
-console.log(`${checkedCka.filter((f) => f.verdict === "shown").length} of ${checkedCka.length} checked claims shown in this run (profile ${options.profile}, rule ${options.rule}); these appendix verdicts compare seed means without their spread.`);
-for (const f of checkedCka.filter((f) => f.verdict !== "shown")) console.log(`${f.verdict}: ${f.claim} (${f.label})`);
-
-// %% [markdown]
-// ## Mini-batch comparison with test accuracy
-//
-// **Setting.** Figure 2's runs, drawn as test accuracy and the gap between test loss and training loss.
-// **What to look for.** GN's final test accuracy against Adam's and SGD's, and whether it stops improving early.
-
-// %%
-console.log(appendixTestAccuracy.title);
-console.log(`claim: ${appendixTestAccuracy.claim}`);
-
-// %% [markdown]
-// ### Settings: the paper and this run
-//
-// Every value in the right-hand column is read from the run configs, not restated.
-
-// %%
-showTable(appendixTestAccuracy.settings(options));
-
-// %% [markdown]
-// ### Run the experiments
-//
-// Each line names a run, whether it was trained or loaded from the cache, and where its results live.
-
-// %%
-const runsAcc = await runFigure(appendixTestAccuracy, options);
-const analysisAcc = appendixTestAccuracy.analyze ? await appendixTestAccuracy.analyze(runsAcc) : [];
-
-// %% [markdown]
-// ### The figure
-//
-// Interactive: hover for values, click a legend entry to hide an optimizer in every panel. Bands are ± one standard deviation across seeds (a single seed draws a plain line).
-
-// %% tags=["figure"]
-for (const f of appendixTestAccuracy.draw(runsAcc, analysisAcc)) {
-  console.log(`${f.name}: ${f.caption}`);
-  show(f.figure, { name: f.name });
-}
-
-// %% [markdown]
-// ### Deviations from the paper
-
-// %%
-for (const d of appendixTestAccuracy.deviations(options, runsAcc)) console.log(`- ${d}`);
-
-// %% [markdown]
-// ### What we see
-//
-// Each row is a measurement taken from the runs above, the paper's qualitative claim about it, and whether this run shows it.
-
-// %%
-const findingsAcc = appendixTestAccuracy.findings(runsAcc, analysisAcc);
-showTable(findingTable(findingsAcc));
-const checkedAcc = findingsAcc.filter((f) => f.verdict !== undefined);
-console.log(`${checkedAcc.filter((f) => f.verdict === "shown").length} of ${checkedAcc.length} checked claims shown in this run (profile ${options.profile}, rule ${options.rule}); these appendix verdicts compare seed means without their spread.`);
-for (const f of checkedAcc.filter((f) => f.verdict !== "shown")) console.log(`${f.verdict}: ${f.claim} (${f.label})`);
+for (const d of new Set([...appendixWeights.deviations(options, runsShared), ...appendixCkaBlocks.deviations(options, runsShared), ...appendixTestAccuracy.deviations(options, runsShared)])) console.log(`- ${d}`);

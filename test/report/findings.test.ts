@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  allOf, compareSeeds, longerFindings, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
+  allOf, compareSeeds, longerFindings, switchFindings, matchedLossFindings, testAccuracyFindings, testLossAtMatchedTrainLoss, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
 } from '../../src/report/index.js';
 
 const SEEDS = [42, 43, 44];
@@ -271,4 +271,112 @@ test('Appendix longer training: GN stalls (shown), keeps improving while Adam st
   assert.deepEqual(verdicts(longerFindings([])), ['inconclusive']);
   const single = longerFindings([...miniBatch(GN, [42], 12, gnSaturates), ...miniBatch(ADAM, [42], 12, adamKeepsGoing)]);
   assert.deepEqual(verdicts(single), ['shown', 'shown', 'shown']);
+});
+
+// ---- Appendix: optimizer switching -----------------------------------------------------------
+
+const ADAM_GN: Labels = { curve: 'adam->gn', optimizer: 'adam->gn' };
+const GN_ADAM: Labels = { curve: 'gn->adam', optimizer: 'gn->adam' };
+/** Before the switch (epoch 6 of 12) `first`, after it `then`, continuous at the switch. */
+function switched(first: MiniCurve, then: MiniCurve, at = 6): MiniCurve {
+  const join = (a: (e: number, s: number) => number, b: (e: number, s: number) => number) => (e: number, s: number) => (e <= at ? a(e, s) : b(e, s) - b(at, s) + a(at, s));
+  return { test: join(first.test, then.test), train: join(first.train, then.train), change: (e, s) => (e <= at ? first.change?.(e, s) ?? -2 : then.change?.(e, s) ?? -2) };
+}
+
+test('Appendix switching: GN stalls from Adam weights, Adam rescues GN (shown), the reverse (not shown), within spread, short, empty, NaN, single seed (inconclusive)', () => {
+  const gnC: MiniCurve = { ...gnSaturates, change: (_e, s) => -20 * jitter(s) };
+  const adamC: MiniCurve = { ...adamKeepsGoing, change: (_e, s) => -2 * jitter(s) };
+  const table = (gnLike: MiniCurve, adamLike: MiniCurve, seeds = SEEDS) => [
+    ...miniBatch(ADAM_GN, seeds, 12, switched(adamLike, gnLike)), ...miniBatch(GN_ADAM, seeds, 12, switched(gnLike, adamLike)),
+    ...miniBatch(GN, seeds, 12, gnLike), ...miniBatch(ADAM, seeds, 12, adamLike),
+  ];
+  const shown = switchFindings(table(gnC, adamC), 6);
+  assert.deepEqual(verdicts(shown), ['shown', 'shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
+  assert.match(shown[0]!.label, /epoch 6/);
+  // The optimizers' roles swapped: GN keeps improving, Adam stalls and cuts its batches more.
+  const reverse = switchFindings(table({ ...adamC, change: (_e, s) => -2 * jitter(s) }, { ...gnC, change: (_e, s) => -30 * jitter(s) }), 6);
+  assert.deepEqual(verdicts(reverse), ['not shown', 'not shown', 'not shown'], JSON.stringify(reverse.map((f) => f.why)));
+  // The switch epoch defaults to half the switching runs' length.
+  assert.deepEqual(verdicts(switchFindings(table(gnC, adamC))), ['shown', 'shown', 'shown']);
+  // Every curve the same up to a ±30% seed scatter: within the spread.
+  const flat: MiniCurve = { test: (e, s) => (1 + 0.01 * e) * jitter(s, 0.3), train: (e, s) => jitter(s, 0.3), change: (_e, s) => -5 * jitter(s, 0.3) };
+  assert.deepEqual(verdicts(switchFindings(table(flat, flat), 6)), ['inconclusive', 'inconclusive', 'inconclusive']);
+  // No epoch after the switch, an empty table, NaN values.
+  const short = switchFindings(table(gnC, adamC).filter((r) => r.epoch <= 6), 6);
+  assert.ok(short.every((f) => f.verdict === 'inconclusive' && /too short/.test(f.why!)), JSON.stringify(short.map((f) => f.why)));
+  assert.deepEqual(verdicts(switchFindings([])), ['inconclusive', 'inconclusive', 'inconclusive']);
+  const nan: MiniCurve = { test: () => NaN, train: () => NaN, change: () => NaN };
+  assert.ok(verdicts(switchFindings(table(nan, nan), 6)).every((v) => v === 'inconclusive'));
+  // Only the switching runs: the comparisons with plain GN and Adam have no data.
+  const onlySwitch = switchFindings(table(gnC, adamC).filter((r) => r.curve.includes('->')), 6);
+  assert.deepEqual(verdicts(onlySwitch), ['inconclusive', 'inconclusive', 'shown']);
+  assert.match(onlySwitch[0]!.why!, /no data/);
+  const single = switchFindings(table(gnC, adamC, [42]), 6);
+  assert.deepEqual(verdicts(single), ['shown', 'shown', 'shown']);
+  assert.ok(single.every((f) => /single seed/.test(f.why!)));
+});
+
+// ---- Appendix sweeps: generalization at matched training loss --------------------------------
+
+test('Appendix sweeps at matched training loss: GN worse at the same training loss (shown), better (not shown), Adam never that low, within spread, empty, NaN, single seed (inconclusive)', () => {
+  const V: Labels = { curve: 'GN lr 1e-3', optimizer: 'gn' };
+  // Adam's epoch training loss falls below GN's final 0.6 at epoch 9, where its test loss is 0.63 < GN's 0.8.
+  const m = testLossAtMatchedTrainLoss([...miniBatch(V, SEEDS, 12, gnSaturates), ...miniBatch(ADAM, SEEDS, 12, adamKeepsGoing)], 'GN lr 1e-3');
+  assert.equal(m.ref.length, 3);
+  assert.ok(Math.abs(m.ref[1]! - (0.3 + 2 * Math.exp(-1.8))) < 1e-9, `Adam's test loss at epoch 9: ${m.ref[1]}`);
+  assert.ok(Math.abs(m.trainLoss[1]! - (0.6 + 1.5 * Math.exp(-24))) < 1e-9);
+  const judge = (gn: MiniCurve, adam: MiniCurve, seeds = SEEDS) => matchedLossFindings([...miniBatch(V, seeds, 12, gn), ...miniBatch(ADAM, seeds, 12, adam)], ['GN lr 1e-3'], 'lr')[0]!;
+  assert.equal(judge(gnSaturates, adamKeepsGoing).verdict, 'shown');
+  // GN's test loss equals its training loss; Adam's is 0.5 above its own: GN generalizes better.
+  const gnTight: MiniCurve = { train: gnSaturates.train, test: gnSaturates.train };
+  const adamLoose: MiniCurve = { train: adamKeepsGoing.train, test: (e, s) => adamKeepsGoing.train(e, s) + 0.5 };
+  assert.equal(judge(gnTight, adamLoose).verdict, 'not shown');
+  // Adam never trains down to GN's training loss: no matched epoch.
+  const adamHigh: MiniCurve = { train: (e, s) => 1 + Math.exp(-e) * jitter(s), test: () => 0.2 };
+  const never = judge(gnSaturates, adamHigh);
+  assert.equal(never.verdict, 'inconclusive');
+  assert.match(never.why!, /never reached/);
+  // Same curves up to a ±30% seed scatter.
+  const noisy = (c: MiniCurve): MiniCurve => ({ train: c.train, test: (e, s) => 0.7 * jitter(s, 0.3) + 0 * c.test(e, s) });
+  assert.equal(judge(noisy(gnSaturates), noisy(adamKeepsGoing)).verdict, 'inconclusive');
+  assert.equal(matchedLossFindings([], [], 'lr')[0]!.verdict, 'inconclusive');
+  assert.equal(matchedLossFindings([], ['GN lr 1e-3'], 'lr')[0]!.verdict, 'inconclusive');
+  assert.equal(judge({ train: () => NaN, test: () => NaN }, adamKeepsGoing).verdict, 'inconclusive');
+  const single = judge(gnSaturates, adamKeepsGoing, [42]);
+  assert.equal(single.verdict, 'shown');
+  assert.match(single.why!, /single seed/);
+});
+
+// ---- Appendix weights / CKA: lazier than the other optimizers, not a fixed threshold ----------
+
+test('lazierThanRivals: GN closer to init than every rival (shown), farther (not shown), within the margin, NaN, empty (inconclusive)', async () => {
+  const { lazierThanRivals } = await import('../../src/report/figures/appendix-checkpoints.js');
+  assert.equal(lazierThanRivals({ gn: [0.99, 0.98], adam: [0.9, 0.8], sgd: [0.95, 0.7] }, 'gn').verdict, 'shown');
+  // Both above 0.9 would pass a fixed threshold; the comparison says Adam moved less.
+  assert.equal(lazierThanRivals({ gn: [0.95, 0.91], adam: [0.99, 0.98] }, 'gn').verdict, 'not shown');
+  assert.equal(lazierThanRivals({ gn: [0.9, 0.8], adam: [0.9, 0.801] }, 'gn').verdict, 'inconclusive');
+  const one = lazierThanRivals({ gn: [0.99], adam: [0.5] }, 'gn');
+  assert.match(one.why, /single seed/);
+  assert.equal(lazierThanRivals({ gn: [NaN], adam: [0.5] }, 'gn').verdict, 'inconclusive');
+  assert.equal(lazierThanRivals({ gn: [], adam: [0.5] }, 'gn').verdict, 'inconclusive');
+  assert.equal(lazierThanRivals({ gn: [0.9] }, 'gn').verdict, 'inconclusive');
+  assert.equal(lazierThanRivals({}, 'gn').verdict, 'inconclusive');
+});
+
+test('Appendix test accuracy: rivals end higher and GN gains less late (shown), the reverse (not shown), within spread, empty, NaN, single seed (inconclusive)', () => {
+  const acc = (final: number, rate: number): MiniCurve => ({ test: () => 1, train: () => 1, acc: (e, s) => (final - 0.5 * Math.exp(-rate * e)) * jitter(s, 0.002) });
+  const gnAcc = acc(0.8, 2), adamAcc = acc(0.9, 0.3);
+  const shown = testAccuracyFindings([...miniBatch(GN, SEEDS, 12, gnAcc), ...miniBatch(ADAM, SEEDS, 12, adamAcc), ...miniBatch(SGD, SEEDS, 12, adamAcc)], 'gn');
+  assert.deepEqual(verdicts(shown), ['shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
+  const reverse = testAccuracyFindings([...miniBatch(GN, SEEDS, 12, adamAcc), ...miniBatch(ADAM, SEEDS, 12, gnAcc)], 'gn');
+  assert.deepEqual(verdicts(reverse), ['not shown', 'not shown']);
+  const noisy = (f: number): MiniCurve => ({ test: () => 1, train: () => 1, acc: (_e, s) => f * jitter(s, 0.3) });
+  assert.deepEqual(verdicts(testAccuracyFindings([...miniBatch(GN, SEEDS, 12, noisy(0.8)), ...miniBatch(ADAM, SEEDS, 12, noisy(0.81))], 'gn')), ['inconclusive', 'inconclusive']);
+  assert.deepEqual(verdicts(testAccuracyFindings([], 'gn')), ['inconclusive', 'inconclusive']);
+  assert.deepEqual(verdicts(testAccuracyFindings(miniBatch(GN, SEEDS, 12, gnAcc), 'gn')), ['inconclusive', 'inconclusive']);
+  const nan: MiniCurve = { test: () => NaN, train: () => NaN, acc: () => NaN };
+  assert.deepEqual(verdicts(testAccuracyFindings([...miniBatch(GN, SEEDS, 12, nan), ...miniBatch(ADAM, SEEDS, 12, adamAcc)], 'gn')), ['inconclusive', 'inconclusive']);
+  const single = testAccuracyFindings([...miniBatch(GN, [42], 12, gnAcc), ...miniBatch(ADAM, [42], 12, adamAcc)], 'gn');
+  assert.deepEqual(verdicts(single), ['shown', 'shown']);
+  assert.ok(single.every((f) => /single seed/.test(f.why!)));
 });

@@ -9,6 +9,7 @@ import { analyzeRuns, type MetricGroup } from '../../metrics/analyze.js';
 import type { MetricRow } from '../../metrics/rows.js';
 import type { ResultRow } from '../../plots/rows.js';
 import { checkpointsOf, datasetsOf, type FigureRuns } from '../figure.js';
+import { allOf, compareSeeds, type Judged } from '../verdict.js';
 
 /** One analysed value, labelled like the figure's curves. */
 export type AnalysisRow = MetricRow & { optimizer_label: string; dataset: string; seed: number };
@@ -83,4 +84,20 @@ export async function analyzeFigureCheckpoints(runs: FigureRuns, groups: readonl
     }
   }
   return out;
+}
+
+/**
+ * Is `gn` lazier than every other optimizer? Per optimizer, its largest distance from init over
+ * the half-couplings, 1 − value (value a cosine or CKA to init, 1 at init); GN's must be below
+ * each rival's (compareSeeds; the analyses run on one seed, so the single-seed margin applies).
+ * A comparison between optimizers, never a fixed threshold such as value > 0.9.
+ *
+ * @example
+ * lazierThanRivals({ gn: [0.99, 0.98], adam: [0.9, 0.8] }, 'gn').verdict; // 'shown'
+ */
+export function lazierThanRivals(perHalf: Readonly<Record<string, readonly number[]>>, gn: string): Judged {
+  const far = (v: readonly number[] | undefined) => (v && v.length > 0 ? [Math.max(...v.map((x) => 1 - x))] : []);
+  const rivals = Object.keys(perHalf).filter((k) => k !== gn);
+  if (rivals.length === 0) return { verdict: 'inconclusive', why: `no data: no optimizer to compare ${gn} with` };
+  return allOf(rivals.map((r) => compareSeeds(far(perHalf[gn]), far(perHalf[r]), { names: [`${gn} max(1 − value)`, `${r} max(1 − value)`] })));
 }

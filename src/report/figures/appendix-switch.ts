@@ -5,8 +5,12 @@
  */
 import type { UpdateRule } from '../../gn/step.js';
 import { figureFromRows } from '../../plots/rows.js';
-import { commonSettings, datasetsOf, derivedSettings, gnLabel, type FigureOptions, type FigureRuns, type RunsFigureSpec, twoValued, type Finding, type RunRef } from '../figure.js';
-import { appendixDeviations, appendixRun, epochMeanAt, evalAt, finalEval, lastEvalEpoch, lossRows, num4, pctChange, withVerticalMarker } from './appendix-shared.js';
+import { commonSettings, derivedSettings, gnLabel, type FigureOptions, type FigureRuns, type RunsFigureSpec, type Finding, type RunRef } from '../figure.js';
+import { lastX, perRun, valueAt } from '../measures.js';
+import { distinct, where, type ResultsTable } from '../table.js';
+import { compareSeeds, meanStdText, type Judged } from '../verdict.js';
+import { appendixDeviations, appendixRun, lossRows, pctChange, withVerticalMarker } from './appendix-shared.js';
+import { batchChange } from './fig3-batch-change.js';
 import { DATASET_LABEL } from './shared.js';
 
 /** The curve label of a switching run, e.g. 'adam->gn' (or 'adam->gn (half-coupling)'). */
@@ -22,6 +26,74 @@ function datasets(o: FigureOptions): ('mnist' | 'cifar10')[] {
 export function switchEpoch(runs: FigureRuns): number {
   const at = runs.refs.map((r) => r.config.switchAt?.epoch).find((e) => e !== undefined);
   return at ?? NaN;
+}
+
+/** Per seed: the test loss change (%) of `curve` from epoch `at` to its last evaluated epoch (negative = improved). */
+export function testLossChangeAfter(table: ResultsTable, curve: string, at: number): number[] {
+  return perRun(where(table, { curve, metric: 'test_loss' }), {}, 'epoch', (p) => pctChange(valueAt(p, at), valueAt(p, lastX(p))));
+}
+
+/** Per seed: the final test loss of `curve` (its last evaluated epoch). */
+export function finalTestLoss(table: ResultsTable, curve: string): number[] {
+  return perRun(where(table, { curve, metric: 'test_loss' }), {}, 'epoch', (p) => p[p.length - 1]?.value ?? NaN);
+}
+
+/**
+ * The switching findings of one dataset's rows, per seed and three-valued (compareSeeds), with `at`
+ * the epoch after which the switching runs change optimizer (default: half their last epoch, as
+ * the presets switch):
+ * 1. after switching to GN, the test loss improves less (its % change is higher) than if Adam had continued;
+ * 2. switching from GN to Adam ends with a lower test loss than staying with GN;
+ * 3. in adam->gn, the first GN epoch's mean per-batch change is more negative than the last Adam epoch's.
+ * Each compares two optimizers from the same starting point; no fixed threshold.
+ *
+ * @example
+ * switchFindingsOf(where(table, { dataset: 'MNIST' }), 'MNIST', 4).map((f) => f.verdict);
+ */
+export function switchFindingsOf(table: ResultsTable, panel: string, at?: number): Finding[] {
+  const curves = distinct(table, 'curve');
+  const adamGn = curves.find((c) => c.startsWith('adam->gn'));
+  const gnAdam = curves.find((c) => c.startsWith('gn->adam'));
+  const gn = curves.find((c) => c === 'gn' || c.startsWith('gn ('));
+  const adam = curves.find((c) => c === 'adam');
+  const last = Math.max(-Infinity, ...perRun(where(table, { curve: [adamGn ?? '', gnAdam ?? ''], metric: 'test_loss' }), {}, 'epoch', lastX).filter(Number.isFinite));
+  const sw = at ?? Math.max(1, Math.floor(last / 2));
+  const noData = (what: string): Judged => ({ verdict: 'inconclusive', why: `no data: ${what} missing (curves present: ${curves.join(', ') || 'none'})` });
+  const tooShort: Judged | null = Number.isFinite(last) && last > sw ? null : { verdict: 'inconclusive', why: `too short: no epoch after the switch (epoch ${sw}, last ${last})` };
+  const out: Finding[] = [];
+  const change = { after: adamGn ? testLossChangeAfter(table, adamGn, sw) : [], adam: adam ? testLossChangeAfter(table, adam, sw) : [] };
+  out.push({
+    label: `test loss change from the switch (epoch ${sw}) to the end (%), ${panel}`,
+    values: { [adamGn ?? 'adam->gn']: meanStdText(change.after), adam: meanStdText(change.adam) },
+    claim: 'GN saturates even from Adam-trained weights: after switching to GN the test loss improves less than if Adam had continued',
+    test: 'adam->gn\'s % change of the test loss after the switch is above plain Adam\'s over the same epochs, by more than 2 pooled std',
+    ...(!adamGn || !adam ? noData('adam->gn or adam') : tooShort ?? compareSeeds(change.after, change.adam, { names: ['adam->gn', 'adam'], direction: 'above' })),
+  });
+  const finals = { switched: gnAdam ? finalTestLoss(table, gnAdam) : [], gn: gn ? finalTestLoss(table, gn) : [] };
+  out.push({
+    label: `final test loss, ${panel}`,
+    values: { [gnAdam ?? 'gn->adam']: meanStdText(finals.switched), [gn ?? 'gn']: meanStdText(finals.gn) },
+    claim: 'switching from GN to Adam ends with a lower test loss than staying with GN',
+    test: 'gn->adam\'s final test loss is below plain GN\'s by more than 2 pooled std',
+    ...(!gnAdam || !gn ? noData('gn->adam or gn') : tooShort ?? compareSeeds(finals.switched, finals.gn, { names: ['gn->adam', 'GN'] })),
+  });
+  const before = adamGn ? batchChange(table, adamGn, sw, sw) : [];
+  const after = adamGn ? batchChange(table, adamGn, sw + 1, sw + 1) : [];
+  out.push({
+    label: `${adamGn ?? 'adam->gn'}: mean per-batch loss change (%) in the last Adam epoch and the first GN epoch, ${panel}`,
+    values: { [`epoch ${sw} (adam)`]: meanStdText(before), [`epoch ${sw + 1} (gn)`]: meanStdText(after) },
+    claim: 'right after the switch, each GN step cuts its own batch\'s loss more than the Adam steps before it',
+    test: 'the first GN epoch\'s mean per-batch change is below the last Adam epoch\'s, on the same runs, by more than 2 pooled std',
+    ...(!adamGn ? noData('adam->gn') : tooShort ?? compareSeeds(after, before, { names: [`epoch ${sw + 1} (gn)`, `epoch ${sw} (adam)`] })),
+  });
+  return out;
+}
+
+/** {@link switchFindingsOf} for each dataset of the table. */
+export function switchFindings(table: ResultsTable, at?: number): Finding[] {
+  const datasets = distinct(table, 'dataset');
+  if (datasets.length === 0) return switchFindingsOf(table, 'empty table', at);
+  return datasets.flatMap((ds) => switchFindingsOf(where(table, { dataset: ds }), ds, at));
 }
 
 export const appendixSwitching: RunsFigureSpec = {
@@ -58,41 +130,7 @@ export const appendixSwitching: RunsFigureSpec = {
       caption: `adam->gn trains with Adam for ${at} epochs, then with GN; gn->adam the other way round; plain GN and Adam for reference. Rows: epoch-mean training loss, test loss, test accuracy, and the epoch-mean loss change of each batch right after its own update. Mean ± std over seeds. ${o.profile} profile, seeds ${o.seeds.join(', ')}, GN rule ${o.rule}.`,
     }];
   },
-  findings(runs) {
-    const o = runs.options;
-    const gn = gnLabel(o.rule);
-    const adamGn = switchLabel('adam', 'gn', o.rule);
-    const gnAdam = switchLabel('gn', 'adam', o.rule);
-    const at = switchEpoch(runs);
-    return datasetsOf(runs).flatMap((ds): Finding[] => {
-      const inDs = (r: { dataset?: unknown }) => r.dataset === ds;
-      const afterSwitch = (l: string) => pctChange(evalAt(runs, l, 'test_loss', at, inDs), evalAt(runs, l, 'test_loss', lastEvalEpoch(runs, l, inDs), inDs));
-      const changes = { [adamGn]: afterSwitch(adamGn), adam: afterSwitch('adam') };
-      const finals = { [gnAdam]: finalEval(runs, gnAdam, 'test_loss', inDs), [gn]: finalEval(runs, gn, 'test_loss', inDs) };
-      const before = epochMeanAt(runs, adamGn, 'batch_loss_change_pct', at, inDs);
-      const after = epochMeanAt(runs, adamGn, 'batch_loss_change_pct', at + 1, inDs);
-      return [
-        {
-          label: `test loss change from the switch (epoch ${at}) to the end (%), ${ds}`,
-          values: Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, num4(v)])),
-          claim: 'GN saturates even from Adam-trained weights: after switching to GN the test loss improves less than if Adam had continued',
-          verdict: twoValued(changes[adamGn]! > changes.adam!),
-        },
-        {
-          label: `final test loss, ${ds}`,
-          values: Object.fromEntries(Object.entries(finals).map(([k, v]) => [k, num4(v)])),
-          claim: 'switching from GN to Adam ends with a lower test loss than staying with GN',
-          verdict: twoValued(finals[gnAdam]! < finals[gn]!),
-        },
-        {
-          label: `${adamGn}: mean per-batch loss change (%) in the last Adam epoch and the first GN epoch, ${ds}`,
-          values: { [`epoch ${at} (adam)`]: num4(before), [`epoch ${at + 1} (gn)`]: num4(after) },
-          claim: 'right after the switch, each GN step cuts its own batch\'s loss more than the Adam steps before it',
-          verdict: twoValued(after < before),
-        },
-      ];
-    });
-  },
+  findings: (runs) => switchFindings(runs.table, switchEpoch(runs)),
   settings(o) {
     const refs = this.runs(o);
     const d = derivedSettings(refs);

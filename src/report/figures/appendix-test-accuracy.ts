@@ -5,9 +5,12 @@
  * stops improving early.
  */
 import { figureFromRows, type ResultRow } from '../../plots/rows.js';
-import { commonSettings, datasetsOf, derivedSettings, epochMeans, gnLabel, type FigureRuns, type RunsFigureSpec, twoValued, type Finding } from '../figure.js';
+import { commonSettings, derivedSettings, epochMeans, gnLabel, type FigureRuns, type RunsFigureSpec, type Finding } from '../figure.js';
+import { lastX, perRun, valueAt } from '../measures.js';
+import { distinct, where, type ResultsTable } from '../table.js';
+import { allOf, compareSeeds, meanStdText } from '../verdict.js';
 import { fig2 } from './fig2-minibatch.js';
-import { appendixDeviations, curveLabels, evalAt, lastEvalEpoch, num4 } from './appendix-shared.js';
+import { appendixDeviations } from './appendix-shared.js';
 
 /** Per run and epoch >= 1: test loss minus the epoch-mean training loss (the generalization gap). */
 export function gapRows(runs: FigureRuns): ResultRow[] {
@@ -16,6 +19,45 @@ export function gapRows(runs: FigureRuns): ResultRow[] {
     epoch: r.epoch, optimizer_label: r.optimizer_label, dataset: r.dataset, seed: r.seed, run: r.run,
     generalization_gap: (r.test_loss as number) - train.get(`${r.run}|${r.epoch}`)!,
   }));
+}
+
+/**
+ * The test-accuracy findings per dataset, per seed from the table and three-valued (compareSeeds):
+ * every other optimizer ends with a higher test accuracy than GN; and GN gains less test accuracy
+ * over the second half of training (epochs floor(E/2)..E) than Adam.
+ *
+ * @example
+ * testAccuracyFindings(table, 'gn').map((f) => f.verdict);
+ */
+export function testAccuracyFindings(table: ResultsTable, gn = 'gn'): Finding[] {
+  const datasets = distinct(table, 'dataset');
+  return (datasets.length ? datasets : ['empty table']).flatMap((ds): Finding[] => {
+    const mine = where(table, { dataset: ds, metric: 'test_acc' });
+    const labels = distinct(mine, 'curve');
+    const others = labels.filter((l) => l !== gn);
+    const final = Object.fromEntries(labels.map((l) => [l, perRun(mine, { curve: l }, 'epoch', (p) => p[p.length - 1]?.value ?? NaN)]));
+    const gain = Object.fromEntries(labels.map((l) => [l, perRun(mine, { curve: l }, 'epoch', (p) => {
+      const E = lastX(p);
+      return valueAt(p, E) - valueAt(p, Math.floor(E / 2));
+    })]));
+    const none = { verdict: 'inconclusive' as const, why: `no data: GN (${gn}) and a rival are needed (curves: ${labels.join(', ') || 'none'})` };
+    return [
+      {
+        label: `final test accuracy, ${ds}`,
+        values: Object.fromEntries(labels.map((l) => [l, meanStdText(final[l]!, 4)])),
+        claim: 'Adam and SGD end with a higher test accuracy than GN',
+        test: 'each other optimizer\'s final test accuracy is above GN\'s by more than 2 pooled std',
+        ...(!final[gn] || others.length === 0 ? none : allOf(others.map((l) => compareSeeds(final[l]!, final[gn]!, { names: [l, 'GN'], direction: 'above' })))),
+      },
+      {
+        label: `test accuracy gained over the second half of training, ${ds}`,
+        values: Object.fromEntries(labels.map((l) => [l, meanStdText(gain[l]!, 3)])),
+        claim: 'GN\'s test accuracy saturates early: it gains less over the second half than Adam',
+        test: 'GN\'s test accuracy gain from epoch floor(E/2) to E is below Adam\'s by more than 2 pooled std',
+        ...(!gain[gn] || !gain.adam ? none : compareSeeds(gain[gn]!, gain.adam!, { names: ['GN', 'adam'] })),
+      },
+    ];
+  });
 }
 
 export const appendixTestAccuracy: RunsFigureSpec = {
@@ -39,31 +81,7 @@ export const appendixTestAccuracy: RunsFigureSpec = {
       },
     ];
   },
-  findings(runs) {
-    const gn = gnLabel(runs.options.rule);
-    return datasetsOf(runs).flatMap((ds): Finding[] => {
-      const inDs = (r: ResultRow) => r.dataset === ds;
-      const labels = curveLabels(runs, (r) => r.dataset === ds);
-      const last = Object.fromEntries(labels.map((l) => [l, lastEvalEpoch(runs, l, inDs)]));
-      const final = Object.fromEntries(labels.map((l) => [l, evalAt(runs, l, 'test_acc', last[l]!, inDs)]));
-      const gain = Object.fromEntries(labels.map((l) => [l, evalAt(runs, l, 'test_acc', last[l]!, inDs) - evalAt(runs, l, 'test_acc', Math.floor(last[l]! / 2), inDs)]));
-      const others = labels.filter((l) => l !== gn);
-      return [
-        {
-          label: `final test accuracy, ${ds}`,
-          values: Object.fromEntries(Object.entries(final).map(([k, v]) => [k, num4(v)])),
-          claim: 'Adam and SGD end with a higher test accuracy than GN',
-          verdict: twoValued(others.length > 0 && others.every((l) => final[l]! > final[gn]!)),
-        },
-        {
-          label: `test accuracy gained over the second half of training, ${ds}`,
-          values: Object.fromEntries(Object.entries(gain).map(([k, v]) => [k, num4(v)])),
-          claim: 'GN\'s test accuracy saturates early: it gains less over the second half than Adam',
-          verdict: twoValued(gain[gn]! < gain.adam!),
-        },
-      ];
-    });
-  },
+  findings: (runs) => testAccuracyFindings(runs.table, gnLabel(runs.options.rule)),
   settings(o) {
     const d = derivedSettings(this.runs(o));
     return [

@@ -7,7 +7,7 @@ import { figureFromRows, type ResultRow } from '../../plots/rows.js';
 import { commonSettings, datasetsOf, derivedSettings, gnLabel, type RunsFigureSpec, twoValued, type Finding } from '../figure.js';
 import { fig2 } from './fig2-minibatch.js';
 import { appendixDeviations, num4, withIntegerTicks } from './appendix-shared.js';
-import { analyzeFigureCheckpoints, finalPerHalf, halfIndex, halfName } from './appendix-checkpoints.js';
+import { analyzeFigureCheckpoints, finalPerHalf, halfIndex, halfName, lazierThanRivals } from './appendix-checkpoints.js';
 
 /**
  * Rows of the last checkpoint of each run: one per trained W with `half_index`, `which`,
@@ -60,8 +60,9 @@ export const appendixWeights: RunsFigureSpec = {
         {
           label: `smallest cos(W₀, W_end) over the half-couplings, ${ds}`,
           values: Object.fromEntries(Object.entries(cos).map(([k, v]) => [k, num4(Math.min(...v))])),
-          claim: 'lazy regime (arXiv text): GN keeps every W close to its init (cosine > 0.9)',
-          verdict: twoValued(cos[gn].every((v) => v > 0.9)),
+          claim: 'lazy regime (arXiv text): GN keeps its weights closer to init than the other optimizers',
+          test: 'GN\'s largest 1 − cos(W₀, W_end) over the half-couplings is below each other optimizer\'s (first seed: single-seed margin)',
+          ...lazierThanRivals(cos, gn),
         },
         {
           label: `GN vs Adam: cos(W₀, W_end) per half-coupling, ${ds}`,
