@@ -16,6 +16,7 @@ import { DampedGN, dampedGnGnOptions, dampedGnOptions, type DampedGNOptions, typ
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
 import { checkLabels, checkStepInputs, nonFiniteInputError } from '../model/batch-checks.js';
 import { checkOptimizerState } from './state-checks.js';
+import { assertFiniteParams, keepAll } from './update.js';
 import { disposeParams, forEachParam, halvesParamVjp, mapParams, type Params, type RevMLP } from '../model/revmlp.js';
 import { phase } from '../gn/phases.js';
 import { fusedUpdates, type AdamScalars } from '../backend/fused.js';
@@ -182,7 +183,7 @@ class GNOptimizer extends Base {
     const gn = this.config.gn.noise > 0 ? { ...this.config.gn, noiseSeed: this.config.gn.noiseSeed + 7919 * this.t } : this.config.gn;
     const { update, loss, blocks } = gnUpdate(model, x, labels, gn);
     try {
-      checkFinite(update, 'GN update');
+      assertFiniteParams(update, 'GN update', 'lower the learning rate, or use pinv "damped"');
       this.apply(model, update);
     } finally {
       disposeParams(update);
@@ -214,8 +215,8 @@ class Adam extends Base {
     const { lr, weightDecay: wd, betas, eps } = this.config;
     const [b1, b2] = betas;
     if (!this.m || !this.v) {
-      this.m = keepParams(tidy(() => mapParams(model.params, (w) => tf.zerosLike(w))));
-      this.v = keepParams(tidy(() => mapParams(model.params, (w) => tf.zerosLike(w))));
+      this.m = keepAll(tidy(() => mapParams(model.params, (w) => tf.zerosLike(w))));
+      this.v = keepAll(tidy(() => mapParams(model.params, (w) => tf.zerosLike(w))));
     }
     this.t++;
     const s: AdamScalars = { lr, b1, b2, c1: 1 - b1 ** this.t, c2: 1 - b2 ** this.t, eps, wd };
@@ -259,7 +260,7 @@ class Adam extends Base {
     this.t = state.step;
     if (state.tensors.size === 0) return;
     const load = (kind: 'm' | 'v'): Params =>
-      keepParams(tidy(() => mapParams(model.params, (w, name) => {
+      keepAll(tidy(() => mapParams(model.params, (w, name) => {
         const s = state.tensors.get(`optim.adam.${kind}.${name}`);
         if (!s || s.shape.join() !== w.shape.join()) {
           throw new ConfigError('optimizer state', `Adam state ${kind} for ${name} is missing or has shape [${s?.shape.join(', ') ?? ''}] instead of [${w.shape.join(', ')}]`);
@@ -301,19 +302,4 @@ function paramList(p: Params): tf.Tensor[] {
 function fromList(like: Params, list: tf.Tensor[]): Params {
   let i = 0;
   return mapParams(like, () => list[i++]!);
-}
-
-function keepParams(p: Params): Params {
-  forEachParam(p, (_n, t) => tf.keep(t));
-  return p;
-}
-
-function checkFinite(p: Params, what: string): void {
-  let bad: string | null = null;
-  forEachParam(p, (name, t) => {
-    if (bad) return;
-    const ok = tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]);
-    if (!ok) bad = name;
-  });
-  if (bad) throw new NumericalError(`${what} has non-finite values in ${bad}: the step was not applied (lower the learning rate, or use pinv "damped")`);
 }

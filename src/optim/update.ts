@@ -1,5 +1,5 @@
 /**
- * Small pieces shared by the K-FAC and damped-GN optimizers: applying an update with weight decay,
+ * Small pieces shared by the optimizers (./optimizers.ts, K-FAC, damped GN): applying an update with weight decay,
  * keeping tensors alive across tidy scopes, refusing a non-finite update, and packing optimizer
  * state for a checkpoint.
  */
