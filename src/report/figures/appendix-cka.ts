@@ -9,7 +9,7 @@ import { appendixDeviations, num4, wrappedFigure } from './appendix-shared.js';
 import { analyzeFigureCheckpoints, finalPerHalf, halfIndex, halfName, lazierThanRivals } from './appendix-checkpoints.js';
 
 /** Probe batch (training images) of the CKA per profile. */
-export const CKA_PROBE = { quick: 256, paper: 1024 } as const;
+export const CKA_PROBE = { quick: 256, medium: 1024, paper: 1024 } as const;
 
 export const appendixCkaBlocks: RunsFigureSpec = {
   from: 'runs',

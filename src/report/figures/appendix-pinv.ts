@@ -23,6 +23,7 @@ export const PINV_FAMILIES: readonly PinvFamily[] = ['truncation', 'damping', 'n
 export const PINV_LEVELS: Readonly<Record<FigureOptions['profile'], Record<PinvFamily, readonly number[]>>> = {
   quick: { truncation: [1e-1], damping: [100], noise: [0.1] },
   paper: { truncation: [1e-1, 1e-3], damping: [1, 10, 100], noise: [0.03, 0.1, 0.3] },
+  medium: { truncation: [1e-1], damping: [10, 100], noise: [0.1] },
 };
 
 function values(o: FigureOptions): SweepValue[] {

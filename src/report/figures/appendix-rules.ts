@@ -20,7 +20,7 @@ import { halfIndex } from './appendix-checkpoints.js';
 
 const RULES: readonly UpdateRule[] = ['block', 'half-coupling'];
 /** Probe batch of the NTK/CKA comparison per profile. */
-export const RULES_PROBE = { quick: 256, paper: 1024 } as const;
+export const RULES_PROBE = { quick: 256, medium: 1024, paper: 1024 } as const;
 
 /** How a step rule is named in this figure's legends. */
 export function stepRuleName(rule: UpdateRule): string {

@@ -11,7 +11,7 @@ import { aboveAdamFindings, gnCurves, sweepFigure, sweepRuns, type SweepValue } 
  * 1e-4..1e-2, so the paper profile sweeps it and the quick one takes its top (the only value with
  * a visible effect in a few dozen steps).
  */
-export const GN_WEIGHT_DECAYS = { quick: [1e-2], paper: [1e-4, 1e-3, 1e-2] } as const;
+export const GN_WEIGHT_DECAYS = { quick: [1e-2], medium: [1e-3, 1e-2], paper: [1e-4, 1e-3, 1e-2] } as const;
 
 function values(o: FigureOptions): SweepValue[] {
   return [

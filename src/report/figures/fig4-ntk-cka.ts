@@ -20,7 +20,7 @@ import { distinct, runLabels, where, type ResultsTable, type TidyRow } from '../
 import { compareSeeds, meanStdText, type Judged } from '../verdict.js';
 
 /** Probe batch (the first n training images) per profile; the paper's is one training batch. */
-export const FIG4_PROBE = { quick: 256, paper: PAPER.probeBatch } as const;
+export const FIG4_PROBE = { quick: 256, medium: PAPER.probeBatch, paper: PAPER.probeBatch } as const;
 const ORDER = ['gn', 'gn (half-coupling)', 'adam', 'sgd'];
 
 /** Half-coupling index 2 block + (g ? 1 : 0) of a per-half metric name such as 'cka_init.b1.g' (NaN if none). */
