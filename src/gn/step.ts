@@ -394,7 +394,9 @@ const KEEP_ACTIVATIONS_MB = 1024;
 /** Bytes the halves of a forward pass keep beyond their inputs (n x h features, twice for tanh). */
 function keptFeatureBytes(model: RevMLP, n: number): number {
   let bytes = 0;
-  for (const b of model.fixed) for (const fx of [b.f, b.g]) if (!fx.L) bytes += n * featureWidth(model.config) * 4 * (fx.act === 'tanh' ? 2 : 1);
+  model.fixed.forEach((b, l) => {
+    for (const side of ['f', 'g'] as const) if (!model.folds(l, side, n)) bytes += n * featureWidth(model.config) * 4 * (b[side].act === 'tanh' ? 2 : 1);
+  });
   return bytes;
 }
 

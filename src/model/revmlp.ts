@@ -71,24 +71,30 @@ export class RevMLP {
   /** U^T [k, d] (lifts a logit-space target to z-space). */
   readonly Ut: tf.Tensor2D;
   private _params: Params;
-  /** M = V^T W^T [d/2, d/2] of every linear half (see {@link linearHalf}) for the current params, by `l.side`. */
+  /**
+   * M = V^T W^T [d/2, d/2] of the linear halves (see {@link linearHalf}) for the current params, by
+   * `l.side`: formed when a folded half first needs it, dropped whenever the params change.
+   */
   private readonly maps = new Map<string, tf.Tensor2D>();
+  /** true: a linear half always folds; 'auto': where it saves FLOPs at the batch (see {@link foldSavesFlops}). */
+  private readonly foldMode: true | 'auto';
 
-  constructor(config: RevMLPConfig, fixed: BlockFixed[], U: tf.Tensor2D, params: Params) {
+  constructor(config: RevMLPConfig, fixed: BlockFixed[], U: tf.Tensor2D, params: Params, foldMode: true | 'auto' = 'auto') {
     this.config = config;
     this.fixed = fixed;
     this.U = U;
     this.Ut = tf.keep(tf.transpose(U));
     this._params = params;
-    this.refreshMaps();
+    this.foldMode = foldMode;
   }
 
   /**
-   * Builds a model from its config with the seeded initialization of PAPER.md. `foldLinear: false`
-   * runs the linear first block through its n x h features like every other block (the plain
-   * computation the fast path is tested against).
+   * Builds a model from its config with the seeded initialization of PAPER.md. `foldLinear`: 'auto'
+   * (default) runs a linear half through {@link linearHalf} at the batches where that saves FLOPs
+   * ({@link foldSavesFlops}), true always, false never (the linear first block then goes through its
+   * n x h features like every other block: the plain computation the fast path is tested against).
    */
-  static init(input: RevMLPConfigInput, options: { foldLinear?: boolean } = {}): RevMLP {
+  static init(input: RevMLPConfigInput, options: { foldLinear?: boolean | 'auto' } = {}): RevMLP {
     const cfg = modelConfig(input);
     const host = initHostTensors(cfg);
     return RevMLP.fromHost(cfg, host, options);
@@ -98,8 +104,8 @@ export class RevMLP {
    * Builds a model from host arrays in checkpoint layout (W [d/2, h], V [h, d/2], U [d, k]).
    * Used by init and by checkpoint loading.
    */
-  static fromHost(cfg: RevMLPConfig, host: HostTensors, options: { foldLinear?: boolean } = {}): RevMLP {
-    const foldLinear = options.foldLinear ?? true;
+  static fromHost(cfg: RevMLPConfig, host: HostTensors, options: { foldLinear?: boolean | 'auto' } = {}): RevMLP {
+    const foldLinear = options.foldLinear ?? 'auto';
     const half = cfg.inputDim / 2;
     const h = featureWidth(cfg);
     const fixed: BlockFixed[] = [];
@@ -115,7 +121,7 @@ export class RevMLP {
           const V = need(host, `${name}.V`);
           hf.V = tf.keep(tf.tensor2d(V, [h, half]));
           hf.Vt = tf.keep(tf.transpose(hf.V));
-          if (foldLinear && act === 'linear' && h > half) {
+          if (foldLinear !== false && act === 'linear' && h > half) {
             const L = gramFactor(hf.Vt, hf.V);
             if (L) hf.L = tf.keep(L);
           }
@@ -130,7 +136,7 @@ export class RevMLP {
       params.push(pr);
     }
     const U = tf.keep(tf.tensor2d(need(host, 'readout.U'), [cfg.inputDim, cfg.classes]));
-    return new RevMLP(cfg, fixed, U, params);
+    return new RevMLP(cfg, fixed, U, params, foldLinear === true ? true : 'auto');
   }
 
   /** Trained parameters (owned by the model; do not dispose them yourself). */
@@ -146,7 +152,7 @@ export class RevMLP {
     forEachParam(old, (_n, t) => {
       if (!paramsContain(next, t)) t.dispose();
     });
-    this.refreshMaps();
+    this.dropMaps();
   }
 
   /**
@@ -178,32 +184,40 @@ export class RevMLP {
       }
     } finally {
       this._params = next;
-      this.refreshMaps();
+      this.dropMaps();
     }
   }
 
-  /** Recomputes M = V^T W^T of every linear half for the current params (one d/2 x h x d/2 product each). */
-  private refreshMaps(): void {
+  /** Drops every M = V^T W^T (the params changed; the next folded half forms its own). */
+  private dropMaps(): void {
     for (const M of this.maps.values()) M.dispose();
     this.maps.clear();
-    this.fixed.forEach((fx, l) => {
-      for (const side of ['f', 'g'] as const) {
-        const hf = fx[side];
-        if (hf.L) this.maps.set(`${l}.${side}`, tf.keep(tf.matMul<tf.Tensor2D>(hf.Vt!, this._params[l]![side].Wt)));
-      }
-    });
+  }
+
+  /** Whether half `side` of block `l` runs through {@link linearHalf} at a batch of n rows. */
+  folds(l: number, side: HalfName, n: number): boolean {
+    const fx = this.fixed[l]![side];
+    if (!fx.L) return false;
+    return this.foldMode === true || foldSavesFlops(n, this.config.inputDim / 2, featureWidth(this.config));
   }
 
   /**
    * Half-coupling `side` of block `l` evaluated at its input x (see {@link HalfAt}): the linear
-   * algebra of {@link linearHalf} where the half has it, else {@link plainHalf}. No tidy: call inside one.
+   * algebra of {@link linearHalf} where it folds ({@link folds}), else {@link plainHalf}. No tidy:
+   * call inside one. M = V^T W^T of the model's own params is formed once per params and kept.
    */
   halfAt(l: number, side: HalfName, x: tf.Tensor2D, params: Params = this._params): HalfAt {
     const fx = this.fixed[l]![side];
     const p = params[l]![side];
-    if (!fx.L) return plainHalf(fx, p, x);
-    const cached = params === this._params ? this.maps.get(`${l}.${side}`) : undefined;
-    return linearHalf(fx, p, x, cached ?? tf.matMul<tf.Tensor2D>(fx.Vt!, p.Wt), !cached);
+    if (!this.folds(l, side, x.shape[0])) return plainHalf(fx, p, x);
+    if (params !== this._params) return linearHalf(fx, p, x, tf.matMul<tf.Tensor2D>(fx.Vt!, p.Wt), true);
+    const key = `${l}.${side}`;
+    let M = this.maps.get(key);
+    if (!M) {
+      M = tf.keep(tf.matMul<tf.Tensor2D>(fx.Vt!, p.Wt));
+      this.maps.set(key, M);
+    }
+    return linearHalf(fx, p, x, M);
   }
 
   /**
@@ -344,8 +358,7 @@ export class RevMLP {
   /** Disposes every tensor of the model. */
   dispose(): void {
     forEachParam(this._params, (_n, t) => t.dispose());
-    for (const M of this.maps.values()) M.dispose();
-    this.maps.clear();
+    this.dropMaps();
     for (const b of this.fixed) for (const h of [b.f, b.g]) {
       h.V?.dispose();
       h.Vt?.dispose();
@@ -586,6 +599,26 @@ function gramFactor(Vt: tf.Tensor2D, V: tf.Tensor2D): tf.Tensor2D | null {
   const K = Float64Array.from(tf.tidy(() => tf.matMul(Vt, V).dataSync()));
   const L = cholesky(K, half);
   return L ? tf.tensor2d(Float32Array.from(L), [half, half]) : null;
+}
+
+/**
+ * Whether a linear half (width d = d/2 of the input, bottleneck h) costs fewer matrix-product FLOPs
+ * per optimizer step at a batch of n rows through {@link linearHalf} than through its n x h features.
+ * Per block (both halves; counted from the products of the GN step, GEMM-equivalent 2mnk):
+ *   plain:  16 n h d + 2 n^2 h + 4 n^2 d   (forward 8nhd, A^T C 4nhd, J_g 4nhd; Gram; G C)
+ *   folded: 14 n d^2 + 8 h d^2 + 6 n^2 d   (X M, X L, X^T C, J_g; M = V^T W^T and V (X^T C); B B^T, G C)
+ * (Adam/SGD: 16 n h d against 10 n d^2 + 8 h d^2.) Folding pays when the second is smaller, about
+ * when d < 2n: MNIST (d = 392) and CIFAR-10 (d = 1536) at n = 1024 and h = 8000 fold (15 and 195 G
+ * against 70 and 225 G for the GN step), small batches on small models (h = 1024, n = 256) do not.
+ *
+ * @example
+ * foldSavesFlops(1024, 392, 8000); // true
+ * foldSavesFlops(128, 392, 1024);  // false
+ */
+export function foldSavesFlops(n: number, d: number, h: number): boolean {
+  const plain = 16 * n * h * d + 2 * n * n * h + 4 * n * n * d;
+  const folded = 14 * n * d * d + 8 * h * d * d + 6 * n * n * d;
+  return folded < plain;
 }
 
 /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { tf, tidy } from '../../src/backend/index.js';
 import { gnUpdate, type GNOptions } from '../../src/gn/step.js';
 import { lossAndGrad, createOptimizer } from '../../src/optim/optimizers.js';
-import { disposeParams, forEachParam, initHostTensors, RevMLP, type Params } from '../../src/model/revmlp.js';
+import { disposeParams, foldSavesFlops, forEachParam, initHostTensors, RevMLP, type Params } from '../../src/model/revmlp.js';
 import { modelConfig, type RevMLPConfigInput } from '../../src/model/config.js';
 import { paramsToHost } from '../../src/model/reference.js';
 import { Rng } from '../../src/util/rng.js';
@@ -24,7 +24,7 @@ function twins(input: RevMLPConfigInput, wStd = 0.3, bStd = 0.1): { fast: RevMLP
   const host = initHostTensors(cfg);
   const rng = new Rng(77 + cfg.seed);
   for (const [name, v] of host) if (/\.(W|b)$/.test(name)) host.set(name, rng.normalArray(v.length, name.endsWith('.W') ? wStd : bStd));
-  const fast = RevMLP.fromHost(cfg, host);
+  const fast = RevMLP.fromHost(cfg, host, { foldLinear: true });
   const plain = RevMLP.fromHost(cfg, host, { foldLinear: false });
   assert.ok(fast.fixed[0]!.f.L && fast.fixed[0]!.g.L, 'the fast twin folds block 1');
   assert.ok(!plain.fixed[0]!.f.L && !plain.fixed[0]!.g.L, 'the plain twin does not');
@@ -131,6 +131,67 @@ test('training through the fast paths follows the plain one (5 steps of GN, Adam
     x.dispose();
     fast.dispose();
     plain.dispose();
+  }
+});
+
+test('foldSavesFlops: its FLOP counts, and the paper and small sizes on either side', () => {
+  // The counts of its comment, by hand: MNIST and CIFAR-10 at the paper's sizes fold, a small model at a
+  // small batch does not (the fixed 8 h d^2 of M = V^T W^T and V (X^T C) outweighs what it saves).
+  assert.equal(foldSavesFlops(1024, 392, 8000), true);
+  assert.equal(foldSavesFlops(1024, 1536, 8000), true);
+  assert.equal(foldSavesFlops(128, 392, 1024), false);
+  assert.equal(foldSavesFlops(64, 392, 8000), false);
+  // Half width 8, h = 40 (CFG): plain 5120 n + 112 n^2, folded 896 n + 48 n^2 + 20480: even at n = 4, folds from n = 5.
+  assert.equal(foldSavesFlops(4, 8, 40), false);
+  assert.equal(foldSavesFlops(5, 8, 40), true);
+});
+
+test("foldLinear 'auto' (the default) folds only where it saves FLOPs, and both of its paths equal the plain computation (GN, Adam, SGD)", () => {
+  const cfg = modelConfig(CFG);
+  const host = initHostTensors(cfg);
+  const rng = new Rng(91);
+  for (const [name, v] of host) if (/\.(W|b)$/.test(name)) host.set(name, rng.normalArray(v.length, name.endsWith('.W') ? 0.3 : 0.1));
+  for (const n of [4, 12]) {
+    const folds = n === 12;
+    for (const name of ['gn', 'adam', 'sgd'] as const) {
+      const auto = RevMLP.fromHost(cfg, host);
+      const plain = RevMLP.fromHost(cfg, host, { foldLinear: false });
+      assert.equal(auto.folds(0, 'f', n), folds, `n = ${n}: block 1 f folds`);
+      assert.equal(auto.folds(0, 'g', n), folds, `n = ${n}: block 1 g folds`);
+      assert.equal(auto.folds(1, 'f', n), false, 'a ReLU block never folds');
+      const { x, labels } = randomBatch(n, 16, 4, 31 + n);
+      if (name === 'gn') {
+        const a = gnUpdate(auto, x, labels, { residual: true });
+        const b = gnUpdate(plain, x, labels, { residual: true });
+        assert.equal(a.blocks[0]!.f.method === 'truncated/factored', folds && n > 9, `n = ${n}: ${a.blocks[0]!.f.method}`);
+        assertClose(paramsToHost(a.update), paramsToHost(b.update), 2e-4, `auto GN, n = ${n}`);
+        disposeParams(a.update);
+        disposeParams(b.update);
+      }
+      const lr = name === 'gn' ? 0.3 : name === 'adam' ? 1e-2 : 0.1;
+      const oa = createOptimizer({ name, lr });
+      const ob = createOptimizer({ name, lr });
+      oa.step(auto, x, labels);
+      ob.step(plain, x, labels);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 2; i++) {
+        const ra = oa.step(auto, x, labels);
+        const rb = ob.step(plain, x, labels);
+        assert.ok(Math.abs(ra.loss - rb.loss) < 1e-4 * rb.loss, `auto ${name}, n = ${n}, step ${i}: loss ${ra.loss} vs ${rb.loss}`);
+      }
+      assert.equal(tf.memory().numTensors, before, `auto ${name}, n = ${n}: tensor count after 2 more steps`);
+      assertClose(paramsToHost(auto.params), paramsToHost(plain.params), 1e-3, `auto ${name}, n = ${n}: parameters after 3 steps`);
+      tidy(() => {
+        const la = auto.logits(x).dataSync();
+        const lp = plain.logits(x).dataSync();
+        assert.ok(relErr(la, lp) < 1e-4, `auto ${name}, n = ${n}: logits differ by ${relErr(la, lp)}`);
+      });
+      oa.dispose();
+      ob.dispose();
+      x.dispose();
+      auto.dispose();
+      plain.dispose();
+    }
   }
 });
 
