@@ -122,7 +122,7 @@ const PREAMBLE = [
   '  src/model/revmlp.ts, `factoredPinvSolve` in src/linalg). Same results as the plain computation up to float32',
   '  rounding (test/gn/linear-block.test.ts). Adam and SGD use the same forward and VJP. It folds only at the',
   '  batches where that costs fewer matrix-product FLOPs (`foldSavesFlops`: per block 14nd^2 + 8hd^2 + 6n^2d',
-  '  against 16nhd + 2n^2h + 4n^2d for the GN step, d = d/2 of the input, about d < 2n): MNIST (15 against 70',
+  '  against 16nhd + 2n^2h + 4n^2d for the GN step, d = d/2 of the input, about d < 2n): MNIST (13 against 70',
   '  GFLOP) and CIFAR-10 (195 against 225 GFLOP, both counts measured on blas at L = 1) at n = 1024 fold, the quick',
   '  profile (h = 512, n = 128) and the lecture page (h = 512, n = 256) do not. M is formed when a folded half',
   '  first needs it after an update, and kept until the next one.',

@@ -608,8 +608,8 @@ function gramFactor(Vt: tf.Tensor2D, V: tf.Tensor2D): tf.Tensor2D | null {
  *   plain:  16 n h d + 2 n^2 h + 4 n^2 d   (forward 8nhd, A^T C 4nhd, J_g 4nhd; Gram; G C)
  *   folded: 14 n d^2 + 8 h d^2 + 6 n^2 d   (X M, X L, X^T C, J_g; M = V^T W^T and V (X^T C); B B^T, G C)
  * (Adam/SGD: 16 n h d against 10 n d^2 + 8 h d^2.) Folding pays when the second is smaller, about
- * when d < 2n: MNIST (d = 392) and CIFAR-10 (d = 1536) at n = 1024 and h = 8000 fold (15 and 195 G
- * against 70 and 225 G for the GN step), small batches on small models (h = 1024, n = 256) do not.
+ * when d < 2n: MNIST (d = 392) and CIFAR-10 (d = 1536) at n = 1024 and h = 8000 fold (13 and 195 G
+ * against 70 and 225 G for the GN step, as counted on blas at L = 1), small batches on small models (h = 1024, n = 256) do not.
  *
  * @example
  * foldSavesFlops(1024, 392, 8000); // true
