@@ -739,7 +739,7 @@ async function main(): Promise<void> {
         say(`Shares above 100% mean the phase ran while the machine was less loaded than during the peak measurement (1-minute load ${peak?.load?.map((v) => v.toFixed(1)).join(' -> ') ?? '?'} then): on a shared machine this column is only a rough guide.`);
         say();
       }
-      say('GN phases: forward = forward pass, logits, target T; pull-back = the JVPs of step 2 and the correction J_g(A_1 dTheta_f); Gram = A A^T (or block 1\'s narrow factor B); host solve = the float64 solves with their transfers; S^T C = A^T C and the realized A dTheta = G C; apply = theta - lr dTheta with the refresh of M = V^T W^T. Adam/SGD: forward, VJP (the parameter gradient), apply (the fused update and the refresh of M).');
+      say('GN phases: forward = forward pass, logits, target T (and forming M = V^T W^T of the folded halves, once after each update); pull-back = the JVPs of step 2 and the correction J_g(A_1 dTheta_f); Gram = A A^T (or block 1\'s narrow factor B); host solve = the float64 solves with their transfers; S^T C = A^T C and the realized A dTheta = G C; apply = theta - lr dTheta. Adam/SGD: forward (with M), VJP (the parameter gradient), apply (the fused update).');
       say();
     }
     if (peak?.ok && peak.solvesTimed) {
