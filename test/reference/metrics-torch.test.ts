@@ -32,7 +32,7 @@ import type { ExperimentConfig } from '../../src/experiments/config.js';
 import type { StepRow } from '../../src/experiments/events.js';
 import { epochCheckpointPath } from '../../src/experiments/store.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
-import { analyzeRuns, ntkProbeProducts, randomProbe, type MetricRow } from '../../src/metrics/index.js';
+import { analyzeRuns, linearCka, ntkProbeProducts, randomProbe, type MetricRow } from '../../src/metrics/index.js';
 import { setupBackend } from '../helpers/backend.js';
 import { torchPython } from '../helpers/torch.js';
 import { tempRoot } from '../experiments/fixtures/configs.js';
@@ -49,9 +49,9 @@ const TOL = {
   vector: 2e-5,
   /** Cosines and norm ratios of the probe products, absolute (measured 1.9e-8). */
   probe: 1e-6,
-  /** Linear CKA, absolute (measured 3e-11; the float32 representations differ by ~1e-7 relative). */
+  /** Linear CKA, absolute: float32 representations and Grams (measured 3.4e-10). */
   cka: 1e-7,
-  /** Debiased CKA, absolute: differences of nearly equal HSIC terms (measured 6e-11). */
+  /** Debiased CKA, absolute: float32 Grams, then HSIC terms that nearly cancel for unrelated pairs (measured 1.4e-8). */
   ckaDebiased: 1e-6,
   /** Weight motion (float64 sums over the same float32 weights), relative (measured 4e-14). */
   weights: 1e-9,
@@ -93,7 +93,12 @@ interface RefRow {
   cka_prev?: number[];
   weights: Record<string, RefWeights>;
 }
-interface RefOut { torch: string; runs: Record<string, RefRow[]>; across: Record<string, { cka: number[]; cka_debiased: (number | null)[] }[]> }
+interface RefOut {
+  torch: string;
+  runs: Record<string, RefRow[]>;
+  across: Record<string, { cka: number[]; cka_debiased: (number | null)[] }[]>;
+  pairs: { cka: number; cka_debiased: number | null }[];
+}
 
 const RUNS = ['gn', 'adam'] as const;
 let dir: string;
@@ -102,6 +107,9 @@ let paths: Record<string, string[]>;
 let ref: RefOut;
 /** Where the reference wrote its vectors (RUN-EPOCH.ntk.f64, RUN-EPOCH.jtv.f64). */
 let refDir: string;
+let lastDelta: Float32Array;
+/** The matrix pairs whose plain CKA is compared ([N_PROBE, d] each). */
+let pairs: [Float32Array, Float32Array][];
 let ours: MetricRow[];
 let probeX: tf.Tensor2D;
 let probeV: tf.Tensor2D;
@@ -160,7 +168,7 @@ before(async () => {
   const { model } = loadCheckpoint(paths.gn![0]!);
   probeV = randomProbe(model, N_PROBE, { output: 'z', seed: 0 }); // the probe analyzeRuns draws
   model.dispose();
-  const files = { x: join(dir, 'probe-x.f32'), y: join(dir, 'probe-y.i32'), v: join(dir, 'probe-v.f32'), tx: join(dir, 'train-x.f32'), ty: join(dir, 'train-y.i32') };
+  const files: Record<string, string> = { x: join(dir, 'probe-x.f32'), y: join(dir, 'probe-y.i32'), v: join(dir, 'probe-v.f32'), tx: join(dir, 'train-x.f32'), ty: join(dir, 'train-y.i32') };
   writeF32(files.x, probe.x);
   writeF32(files.y, probe.y);
   writeF32(files.v, probeV.dataSync() as Float32Array);
@@ -168,7 +176,25 @@ before(async () => {
   writeF32(files.ty, trainBatch.y);
   const out = join(dir, 'torch-out');
   mkdirSync(out);
-  const job = { x: files.x, y: files.y, v: files.v, n: N_PROBE, train: { x: files.tx, y: files.ty, n: N_TRAIN }, runs: paths, out };
+  // CKA pairs far from 1 (the checkpoints' representations all sit near CKA 1): pixels vs the random
+  // probe, pixels vs how far GN's training moved the state after the last half-coupling.
+  const stateOf = (path: string): Float32Array => {
+    const { model: m } = loadCheckpoint(path);
+    const reps = m.representations(probeX);
+    const out = Float32Array.from(reps[reps.length - 1]!.dataSync());
+    for (const r of reps) r.dispose();
+    m.dispose();
+    return out;
+  };
+  const s0 = stateOf(paths.gn![0]!);
+  lastDelta = stateOf(paths.gn![EPOCHS]!).map((v, i) => v - s0[i]!);
+  files.last = join(dir, 'gn-state-change.f32');
+  writeF32(files.last, lastDelta);
+  pairs = [[probe.x, probeV.dataSync() as Float32Array], [probe.x, lastDelta]];
+  const job = {
+    x: files.x, y: files.y, v: files.v, n: N_PROBE, train: { x: files.tx, y: files.ty, n: N_TRAIN }, runs: paths, out,
+    pairs: [{ a: files.x, b: files.v, rows: N_PROBE }, { a: files.x, b: files.last, rows: N_PROBE }],
+  };
   writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
   const r = spawnSync(python, [SCRIPT, join(dir, 'job.json')], {
     encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 2 ** 20, env: { ...process.env, OMP_NUM_THREADS: '1' },
@@ -263,6 +289,20 @@ test('linear and debiased CKA per half-coupling (to init, to the previous checkp
   });
 });
 
+test('linearCka on pairs far from CKA 1 (pixels vs the random probe, pixels vs the trained change of a state) matches PyTorch on both routes', () => {
+  assert.equal(ref.pairs.length, pairs.length);
+  pairs.forEach(([a, b], i) => {
+    const X = { data: a, rows: N_PROBE, cols: a.length / N_PROBE };
+    const Y = { data: b, rows: N_PROBE, cols: b.length / N_PROBE };
+    const want = ref.pairs[i]!;
+    assert.ok(want.cka < 0.9, `pair ${i}: CKA ${want.cka} should be far from 1`);
+    for (const via of ['gram', 'features'] as const) {
+      close('cka', linearCka(X, Y, { via }), want.cka, `pair ${i} linear CKA (${via})`);
+      close('ckaDebiased', linearCka(X, Y, { via, debiased: true }), want.cka_debiased, `pair ${i} debiased CKA (${via})`);
+    }
+  });
+});
+
 test('weight motion per tensor (cosine to init, norm ratio, relative change, norm, relative step) matches PyTorch', () => {
   for (const name of RUNS) {
     ref.runs[name]!.forEach((row, e) => {
@@ -296,6 +336,7 @@ test("the runner's per-batch loss change of every step matches PyTorch's, from t
 });
 
 test('measured differences (diagnostic)', (t) => {
+  t.diagnostic(`CKA of the pairs: ${ref.pairs.map((p) => `${p.cka.toFixed(4)} (debiased ${p.cka_debiased?.toFixed(4)})`).join(', ')}`);
   for (const name of RUNS) {
     const rows = ref.runs[name]!;
     const last = rows[EPOCHS]!;

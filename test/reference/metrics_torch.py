@@ -7,10 +7,12 @@ Run by test/reference/metrics-torch.test.ts with Debian's python3-torch:
 
 JOB.json: {"x": "probe-x.f32", "y": "probe-y.i32", "v": "probe-v.f32", "n": N,
            "train": {"x": "train-x.f32", "y": "train-y.i32", "n": M},
-           "runs": {"gn": ["epoch-0000.safetensors", ...], "adam": [...]}, "out": "DIR"}
+           "runs": {"gn": ["epoch-0000.safetensors", ...], "adam": [...]}, "out": "DIR",
+           "pairs": [{"a": "A.f32", "b": "B.f32", "rows": R}, ...]}
   x  float32 [N, d] row-major (the fixed probe batch, already normalized), y int32 [N] (its classes),
   v  float32 [N, d] the NTK probe on the full d-dim output z,
   train  the batch every training step of the runs used (full batch), for the per-batch loss change.
+  pairs  optional float32 matrices [R, *] whose plain linear and debiased CKA is wanted.
 In each run the first checkpoint is the reference ("init"); every other is compared to it and to the
 one before; the linear CKA across runs is computed between checkpoints at the same position.
 
@@ -251,6 +253,11 @@ def main():
                 {"cka": [linear_cka(p, q) for p, q in zip(ea, eb)], "cka_debiased": [debiased_cka(p, q) for p, q in zip(ea, eb)]}
                 for ea, eb in zip(sa, sb)
             ]
+    # Plain CKA between given matrices (float32 files [rows, cols]), where it is far from 1.
+    out["pairs"] = []
+    for pa in job.get("pairs", []):
+        A, B = read_f32(pa["a"], (pa["rows"], -1)), read_f32(pa["b"], (pa["rows"], -1))
+        out["pairs"].append({"cka": linear_cka(A, B), "cka_debiased": debiased_cka(A, B)})
     print(json.dumps(out, allow_nan=False))
 
 
