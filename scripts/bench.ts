@@ -14,17 +14,19 @@
  * also splits one step into phases. `cpu` (the plain tfjs backend, ~1 GFLOP/s) only runs the reduced
  * size (h = 1024, n = 256), which every backend and PyTorch also run, for comparison.
  * --quick: reduced size only, 2 timed steps (a smoke test). --write: also write docs/benchmarks.md.
- * PyTorch: installed with apt (python3-torch) when missing and allowed (root/sudo), else skipped with
- * a message. Both sides use the same OpenBLAS (and OPENBLAS_CORETYPE) and the same thread count.
+ * PyTorch: found, and installed with apt (python3-torch) when missing and allowed (root/sudo), by
+ * scripts/setup-torch.sh, else skipped with a message. Both sides use the same OpenBLAS (and
+ * OPENBLAS_CORETYPE) and the same thread count.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem, loadavg, tmpdir } from 'node:os';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const PYTHON = '/usr/bin/python3';
+/** The Python with PyTorch, as scripts/setup-torch.sh finds it (set by ensureTorch). */
+let PYTHON = '';
 
 // ----------------------------------------------------------------------------------------------
 // Sizes and jobs
@@ -409,20 +411,20 @@ function spawnJob(job: Job, args: Args): JobResult {
   return { job, ok: false, error: why };
 }
 
-/** Makes sure /usr/bin/python3 can import torch (apt install when allowed); null or the reason not. */
+/**
+ * Makes sure a Python can import torch: scripts/setup-torch.sh (the one place that finds it and, unless
+ * --no-apt, installs Debian's python3-torch with apt); null or the reason not.
+ */
 function ensureTorch(args: Args): string | null {
-  const probe = (): boolean => spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  if (probe()) return null;
-  if (!args.apt) return 'python3-torch is not installed (--no-apt given): apt-get install python3-torch';
-  const root = process.getuid?.() === 0;
-  const sudo = !root && spawnSync('sudo', ['-n', 'true']).status === 0;
-  if (!root && !sudo) return 'python3-torch is not installed and installing it needs root or password-less sudo';
-  console.log('bench: installing python3-torch with apt (one time) ...');
-  const pre = root ? [] : ['sudo', '-n'];
-  const run = (cmd: string[]): boolean => spawnSync(pre[0] ?? cmd[0]!, [...pre.slice(1), ...(pre.length ? cmd : cmd.slice(1))], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
-  if (!run(['apt-get', 'update', '-qq']) || !run(['apt-get', 'install', '-y', '-qq', 'python3-torch'])) return 'apt-get install python3-torch failed';
-  return probe() ? null : 'python3-torch installed but `import torch` still fails';
+  const setup = join(ROOT, 'scripts', 'setup-torch.sh');
+  if (args.apt) {
+    const r = spawnSync('bash', [setup], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) return (r.stderr ?? '').trim() || `${setup} exited ${r.status}`;
+  }
+  const f = spawnSync('bash', [setup, '--find'], { encoding: 'utf8' });
+  if (f.status !== 0) return (f.stderr ?? '').trim() || `${setup} --find exited ${f.status}`;
+  PYTHON = f.stdout.trim();
+  return null;
 }
 
 /** One PyTorch task of one invocation. */
