@@ -7,7 +7,7 @@ Run by test/reference/metrics-torch.test.ts with Debian's python3-torch:
 
 JOB.json: {"x": "probe-x.f32", "y": "probe-y.i32", "v": "probe-v.f32", "n": N,
            "train": {"x": "train-x.f32", "y": "train-y.i32", "n": M},
-           "runs": {"gn": ["epoch-0000.safetensors", ...], "adam": [...]}, "out": "DIR",
+           "ntk_samples": S, "runs": {"gn": ["epoch-0000.safetensors", ...], "adam": [...]}, "out": "DIR",
            "pairs": [{"a": "A.f32", "b": "B.f32", "rows": R}, ...]}
   x  float32 [N, d] row-major (the fixed probe batch, already normalized), y int32 [N] (its classes),
   v  float32 [N, d] the NTK probe on the full d-dim output z,
@@ -27,6 +27,9 @@ Everything is recomputed in float64 from the float32 tensors of the files:
     Theta v = J (J^T v) by forward mode (torch.autograd.forward_ad), J the Jacobian of z [N, d]
     w.r.t. every trained W and b; cosine of Theta_0 v and Theta_t v, their norm ratio, and the
     cosine of J_0^T v and J_t^T v;
+  - the explicit empirical NTK of the logits on the first ntk_samples rows of the probe batch,
+    K = J J^T (one VJP per logit), its Frobenius alignment with init, its norm ratio, and the rate
+    of change 1 - alignment(K_prev, K_t) (Writes DIR/RUN-I.kernel.f64);
   - linear CKA (Kornblith et al. 2019) between the state after each half-coupling ([y1, x2] after f,
     [y1, y2] after g) of the two checkpoints: centered features, |Yc^T Xc|_F^2 / (|Xc^T Xc|_F |Yc^T Yc|_F);
     and the debiased CKA from the unbiased HSIC estimator (Song et al. 2012) on the RAW linear Grams
@@ -147,6 +150,23 @@ def ntk_probe(ck, x, v):
     return ntk, jtv
 
 
+def logits_ntk(ck, x):
+    """The explicit empirical NTK of the logits, K = J J^T ((N k) x (N k), row i k + a = logit a of
+    sample i), J the Jacobian of the N k logits w.r.t. every trained W and b: one VJP per row of J."""
+    params = {n: t.requires_grad_(True) for n, t in ck.trained().items()}
+    o = ck.logits(x, params).reshape(-1)
+    rows = []
+    for r in range(o.numel()):
+        g = torch.autograd.grad(o[r], [params[n] for n in ck.names], retain_graph=True)
+        rows.append(torch.cat([t.reshape(-1) for t in g]))
+    J = torch.stack(rows)
+    return J @ J.T
+
+
+def alignment(a, b):
+    return float((a * b).sum() / (a.norm() * b.norm()))
+
+
 def cosine(a, b):
     na, nb = a.norm(), b.norm()
     if na == 0 or nb == 0:
@@ -184,7 +204,7 @@ def write_f64(path, t):
         fh.write(struct.pack("<%dd" % t.numel(), *t.reshape(-1).tolist()))
 
 
-def analyze_run(name, paths, x, y, v, train, out_dir):
+def analyze_run(name, paths, x, y, v, train, out_dir, ntk_samples):
     """One row of scalars per checkpoint, and the states (for the CKA across runs)."""
     rows, all_states = [], []
     ref = prev = None
@@ -201,10 +221,15 @@ def analyze_run(name, paths, x, y, v, train, out_dir):
         jflat = torch.cat([jtv[nm].reshape(-1) for nm in ck.names])
         write_f64(f"{out_dir}/{name}-{i}.ntk.f64", ntk)
         write_f64(f"{out_dir}/{name}-{i}.jtv.f64", jflat)
-        cur = {"params": params, "states": states, "ntk": ntk, "jtv": jflat, "batch_loss": batch_loss}
+        kernel = logits_ntk(ck, x[:ntk_samples])
+        write_f64(f"{out_dir}/{name}-{i}.kernel.f64", kernel)
+        cur = {"params": params, "states": states, "ntk": ntk, "jtv": jflat, "batch_loss": batch_loss, "kernel": kernel}
         ref = ref or cur
         row = {"loss": loss, "accuracy": acc, "batch_loss": batch_loss}
+        row["ntk_alignment_init"] = alignment(ref["kernel"], kernel)
+        row["ntk_norm_ratio"] = float(kernel.norm() / ref["kernel"].norm())
         if prev is not None:
+            row["ntk_rate"] = 1.0 - alignment(prev["kernel"], kernel)
             row["batch_loss_change_pct"] = 100.0 * (batch_loss - prev["batch_loss"]) / prev["batch_loss"]
             row["ntk_probe_cos_prev"] = cosine(prev["ntk"], ntk)
             row["jac_probe_cos_prev"] = cosine(prev["jtv"], jflat)
@@ -244,7 +269,7 @@ def main():
     out = {"torch": torch.__version__, "runs": {}, "across": {}}
     states = {}
     for name, paths in runs.items():
-        out["runs"][name], states[name] = analyze_run(name, paths, x, y, v, train, job["out"])
+        out["runs"][name], states[name] = analyze_run(name, paths, x, y, v, train, job["out"], job["ntk_samples"])
     names = list(runs)
     for a in range(len(names)):
         for b in range(a + 1, len(names)):
