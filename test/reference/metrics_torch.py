@@ -28,7 +28,7 @@ Everything is recomputed in float64 from the float32 tensors of the files:
     w.r.t. every trained W and b; cosine of Theta_0 v and Theta_t v, their norm ratio, and the
     cosine of J_0^T v and J_t^T v;
   - the explicit empirical NTK of the logits on the first ntk_samples rows of the probe batch,
-    K = J J^T (one VJP per logit), its Frobenius alignment with init, its norm ratio, and the rate
+    K = J J^T (column r = J (J^T e_r): one VJP and one JVP per logit), its Frobenius alignment with init, its norm ratio, and the rate
     of change 1 - alignment(K_prev, K_t) (Writes DIR/RUN-I.kernel.f64);
   - linear CKA (Kornblith et al. 2019) between the state after each half-coupling ([y1, x2] after f,
     [y1, y2] after g) of the two checkpoints: centered features, |Yc^T Xc|_F^2 / (|Xc^T Xc|_F |Yc^T Yc|_F);
@@ -64,23 +64,25 @@ def read_safetensors(path):
         if info["dtype"] != "F32":
             raise SystemExit(f"{path}: tensor {name} has dtype {info['dtype']}, expected F32")
         begin, end = info["data_offsets"]
-        count = (end - begin) // 4
-        values = struct.unpack("<%df" % count, raw[base + begin : base + end])
-        tensors[name] = torch.tensor(values, dtype=torch.float64).reshape(info["shape"])
+        tensors[name] = little_endian(raw[base + begin : base + end], torch.float32).to(torch.float64).reshape(info["shape"])
     return tensors, meta
+
+
+def little_endian(raw, dtype):
+    """A tensor from little-endian 4-byte values (a copy)."""
+    if sys.byteorder != "little":
+        raise SystemExit("this reference reads little-endian files on a little-endian machine only")
+    return torch.frombuffer(bytearray(raw), dtype=dtype) if len(raw) else torch.zeros(0, dtype=dtype)
 
 
 def read_f32(path, shape):
     with open(path, "rb") as fh:
-        raw = fh.read()
-    count = len(raw) // 4
-    return torch.tensor(struct.unpack("<%df" % count, raw), dtype=torch.float64).reshape(shape)
+        return little_endian(fh.read(), torch.float32).to(torch.float64).reshape(shape)
 
 
 def read_i32(path):
     with open(path, "rb") as fh:
-        raw = fh.read()
-    return torch.tensor(struct.unpack("<%di" % (len(raw) // 4), raw), dtype=torch.long)
+        return little_endian(fh.read(), torch.int32).to(torch.long)
 
 
 class Checkpoint:
@@ -152,15 +154,17 @@ def ntk_probe(ck, x, v):
 
 def logits_ntk(ck, x):
     """The explicit empirical NTK of the logits, K = J J^T ((N k) x (N k), row i k + a = logit a of
-    sample i), J the Jacobian of the N k logits w.r.t. every trained W and b: one VJP per row of J."""
+    sample i), J the Jacobian of the N k logits w.r.t. every trained W and b; column r is
+    J (J^T e_r): one VJP, then one JVP (J itself is never stored)."""
     params = {n: t.requires_grad_(True) for n, t in ck.trained().items()}
     o = ck.logits(x, params).reshape(-1)
-    rows = []
+    cols = []
     for r in range(o.numel()):
         g = torch.autograd.grad(o[r], [params[n] for n in ck.names], retain_graph=True)
-        rows.append(torch.cat([t.reshape(-1) for t in g]))
-    J = torch.stack(rows)
-    return J @ J.T
+        with fwAD.dual_level():
+            duals = {n: fwAD.make_dual(params[n].detach(), t) for n, t in zip(ck.names, g)}
+            cols.append(fwAD.unpack_dual(ck.logits(x, duals)).tangent.reshape(-1).detach().clone())
+    return torch.stack(cols, 1)
 
 
 def alignment(a, b):
@@ -201,7 +205,7 @@ def debiased_cka(X, Y):
 
 def write_f64(path, t):
     with open(path, "wb") as fh:
-        fh.write(struct.pack("<%dd" % t.numel(), *t.reshape(-1).tolist()))
+        fh.write(t.detach().to(torch.float64).contiguous().numpy().tobytes())  # native = little endian (checked)
 
 
 def analyze_run(name, paths, x, y, v, train, out_dir, ntk_samples):
