@@ -21,7 +21,7 @@
 //
 // Needs PyTorch (Debian's python3-torch, installed by `bash scripts/setup-torch.sh`, which the test
 // command runs); without it the test FAILS with the install command.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,7 +42,7 @@ import { tempRoot } from '../experiments/fixtures/configs.js';
 
 const SCRIPT = fileURLToPath(new URL('./metrics_torch.py', import.meta.url));
 
-/** Stated tolerances (see the header): [kind, bound]. */
+/** Stated tolerances (see the header), per kind of number compared. */
 const TOL = {
   /** Mean cross-entropy (probe batch and training batch), relative (measured 1.7e-7). */
   loss: 1e-5,
@@ -80,13 +80,18 @@ const NTK_SAMPLES = 32;
 const RUNS = ['gn', 'adam', 'gn-half'] as const;
 type RunName = (typeof RUNS)[number];
 
+const OPTIMIZERS: Record<RunName, ExperimentConfig['optimizer']> = {
+  gn: { name: 'gn', lr: 0.5 },
+  adam: { name: 'adam', lr: 1e-3 },
+  'gn-half': { name: 'gn', lr: 0.5, gn: { rule: 'half-coupling' } },
+};
+
 function config(name: RunName): ExperimentConfig {
-  const optimizer = { gn: { name: 'gn', lr: 0.5 }, adam: { name: 'adam', lr: 1e-3 }, 'gn-half': { name: 'gn', lr: 0.5, gn: { rule: 'half-coupling' } } }[name];
   return {
     label: `torch-reference-${name}`,
     dataset: { name: 'mnist', limitTrain: N_TRAIN, limitTest: N_PROBE },
     model: { hidden: 64, blocks: 2 },
-    optimizer: optimizer as ExperimentConfig['optimizer'],
+    optimizer: OPTIMIZERS[name],
     epochs: EPOCHS,
     batch: name === 'gn-half' ? { mode: 'mini', size: N_TRAIN } : { mode: 'full', n: N_TRAIN },
     seed: 42,
@@ -127,7 +132,6 @@ let paths: Record<string, string[]>;
 let ref: RefOut;
 /** Where the reference wrote its vectors (RUN-EPOCH.ntk.f64, RUN-EPOCH.jtv.f64). */
 let refDir: string;
-let lastDelta: Float32Array;
 /** The matrix pairs whose plain CKA is compared ([N_PROBE, d] each). */
 let pairs: [Float32Array, Float32Array][];
 let ours: MetricRow[];
@@ -218,7 +222,7 @@ before(async () => {
     return out;
   };
   const s0 = stateOf(paths.gn![0]!);
-  lastDelta = stateOf(paths.gn![EPOCHS]!).map((v, i) => v - s0[i]!);
+  const lastDelta = stateOf(paths.gn![EPOCHS]!).map((v, i) => v - s0[i]!);
   files.last = join(dir, 'gn-state-change.f32');
   writeF32(files.last, lastDelta);
   pairs = [[probe.x, probeV.dataSync() as Float32Array], [probe.x, lastDelta]];
@@ -235,6 +239,11 @@ before(async () => {
   // The project's numbers, as the report computes them.
   ours = await analyzeRuns(paths, probeX, probe.y, { groups: ['loss', 'ntkProbe', 'ntkKernel', 'cka', 'weights'], ntkSamples: NTK_SAMPLES, ntkOutput: 'logits' });
   refDir = out;
+});
+
+after(() => {
+  probeX?.dispose();
+  probeV?.dispose();
 });
 
 test('the training runs moved the weights, the kernel and the representations (the comparison is not between copies of init)', () => {
