@@ -77,5 +77,5 @@ async function dataCommand(argv: readonly string[]): Promise<string> {
   return res.downloaded ? `downloaded CIFAR-10 (${res.bytes} bytes, md5 verified) into ${res.dir}; set EXACT_GN_CIFAR10_DIR=${res.dir}` : `CIFAR-10 already present in ${res.dir}`;
 }
 
-registerCommand('reproduce', reproduceCommand, 'exact-gn reproduce [--profile quick|paper] [--figures fig1,fig2,...|all] [--out DIR] [--rule block|half-coupling] [--seeds 42,43,44] [--runs DIR] [--no-verify] [--no-train] [--plan PLAN.json]');
+registerCommand('reproduce', reproduceCommand, 'exact-gn reproduce [--profile quick|medium|paper] [--figures fig1,fig2,...|all] [--out DIR] [--rule block|half-coupling] [--seeds 42,43,44] [--runs DIR] [--no-verify] [--no-train] [--plan PLAN.json]');
 registerCommand('data', dataCommand, 'exact-gn data download cifar10 --dir DIR');

@@ -13,7 +13,7 @@ import { numberFlag, parseArgs, seedFlag, stringFlag, type Parsed } from './args
 import { planRunCommand } from './plan-commands.js';
 
 const RUN_USAGE =
-  'exact-gn run CONFIG.json | --preset NAME [--profile quick|paper] [--seed N] [--rule block|half-coupling] [--epochs N] [--fallback]  ' +
+  'exact-gn run CONFIG.json | --preset NAME [--profile quick|medium|paper] [--seed N] [--rule block|half-coupling] [--epochs N] [--fallback]  ' +
   '[--out DIR] [--wait] [--quiet]  |  --plan PLAN.json --index N [--runs DIR] [--stale-after SECONDS] [--quiet]';
 
 function readConfigFile(path: string): unknown {
@@ -102,7 +102,7 @@ export function presetsCommand(argv: readonly string[]): string {
   return [
     ...list.map((x) => `${x.name.padEnd(width)}  ${x.description}`),
     '',
-    'profiles: quick (default; about a minute per run on a CPU) or paper (h = 8000, 100 epochs, full data)',
+    'profiles: quick (default; about a minute per run on a CPU), medium (sized per figure so each claim can show on a 2-core CPU: hours) or paper (h = 8000, 100 epochs, full data)',
   ].join('\n');
 }
 

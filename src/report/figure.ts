@@ -18,7 +18,7 @@ import type { Verdict } from './verdict.js';
 
 /** How a figure is reproduced. */
 export interface FigureOptions {
-  /** 'quick' (CPU-sized, default; or EXACT_GN_PROFILE) or 'paper' (the paper's settings). */
+  /** 'quick' (CPU-sized, default; or EXACT_GN_PROFILE), 'medium' (each claim at a size where it can show; committed tables) or 'paper' (the paper's settings). */
   profile: Profile;
   /** Seeds (paper: 42, 43, 44). Default: all three in the paper profile, 42 in quick. */
   seeds: number[];
