@@ -18,6 +18,7 @@ import { ConfigError, DataError, show } from '../util/errors.js';
 import { figureOptions, FigureRunsMissingError, findingTable, reproduceFigure, type AnyFigureSpec, type FigureOptions, type Finding } from './figure.js';
 import { ALL_FIGURES } from './catalog.js';
 import { committedTables } from './results-csv.js';
+import { judgeCommitted } from './committed.js';
 import { verifyExactness, type ExactnessRow } from './verify.js';
 
 export interface ReproduceOptions extends Partial<FigureOptions> {
@@ -218,18 +219,18 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
       figures: figures.map((f) => f.figure),
     });
     parts.push({ id: `${spec.id}-findings`, level: 2, title: `${spec.title}: what we see (${source})`, text: 'Computed from the results table of the runs above by the figure\'s findings functions.', tables: [findingTable(findings)] });
-    const tableSpec = 'from' in spec ? null : spec;
-    for (const committed of tableSpec ? committedTables(spec.id).filter((c) => c.profile !== options.profile) : []) {
+    // Committed tables of other profiles (a medium or paper run too long for this report), drawn and judged by the same functions.
+    for (const committed of committedTables(spec.id).filter((c) => c.profile !== options.profile)) {
       const name = committed.path.split(/[\\/]/).at(-1)!;
       const csource = `committed results/${name} (${committed.profile} profile)`;
-      const cfindings = tableSpec!.findings(committed.table);
-      allFindings.push({ figure: spec.id, source: csource, findings: cfindings });
-      const drawn = tableSpec!.draw(committed.table, { ...options, profile: committed.profile === 'paper' ? 'paper' : options.profile, seeds: [...new Set(committed.table.map((r) => r.seed))] });
+      const judged = judgeCommitted(spec, committed.table, committed.profile, { rule: options.rule, log: options.log });
+      allFindings.push({ figure: spec.id, source: csource, findings: judged.findings });
       parts.push({
         id: `${spec.id}-${name.replace(/\W+/g, '-')}`, level: 2, title: `${spec.title}: ${csource}`,
         text: `A results table committed with the package (too long a run for this report to train), drawn and judged by the same functions. ${committed.notes.join(' ')} (The regeneration script lives in a clone of the repository.)`,
-        figures: drawn.map((d) => d.figure),
-        tables: [findingTable(cfindings)],
+        html: `<h4>Deviations from the paper (${escapeHtml(committed.profile)} profile)</h4><ul>${spec.deviations(judged.options).map((d) => `<li>${escapeHtml(d)}</li>`).join('') || '<li>none</li>'}</ul>`,
+        figures: judged.figures.map((d) => d.figure),
+        tables: [findingTable(judged.findings)],
       });
     }
   }
