@@ -80,3 +80,17 @@ test('README.md is current: its claims and lazy-regime sections are what `npx ts
   const expected = replaceBetweenMarkers(replaceBetweenMarkers(readme, readmeClaims()), readmeLazy(), 'lazy');
   assert.ok(readme === expected, 'README.md is out of date: run `npx tsx scripts/claims.ts --write README.md` and commit it');
 });
+
+test('the report opens with the per-claim table: live findings in their profile column, committed ones in theirs', async () => {
+  const { renderReport, figureOptions } = await import('../../src/report/index.js');
+  const html = renderReport({
+    options: figureOptions({ profile: 'quick', progress: false, log: () => {} }), backend: 'cpu', seconds: 1, parts: [],
+    findings: [
+      { figure: 'fig1', source: 'live, quick profile', profile: 'quick', findings: [f('inconclusive')] },
+      { figure: 'fig1', source: 'committed results/fig1-mnist-paper.csv (paper profile)', findings: [f('shown')] },
+    ],
+  });
+  const row = /<tr><td><b>fig1<\/b>.*?<\/tr>/.exec(html)?.[0] ?? '';
+  assert.match(row, /<td><b>inconclusive<\/b>.*<td><b>not run yet<\/b><\/td><td><b>shown<\/b>/);
+  assert.ok(html.indexOf('class="claims"') < html.indexOf('Every judged finding'));
+});
