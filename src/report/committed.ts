@@ -196,7 +196,10 @@ export async function exportFigureTable(spec: AnyFigureSpec, options: FigureOpti
     } catch (e) {
       if (!(e instanceof RunMissingError)) throw e;
       const events = join(runsRoot(opts.root), runKey(config), 'events.jsonl');
-      if (!opts.allowPartial || !existsSync(events)) throw new DataError(`${ref.id}: ${e.message.split('\n')[0]}; produce it with \`${produce}\``, e.dir);
+      if (!opts.allowPartial || !existsSync(events)) {
+        const state = e.state === 'missing' ? 'not in the runs folder' : `${e.state} (not finished)`;
+        throw new DataError(`${ref.id}: run ${e.key} (${e.label ?? ref.preset}) is ${state}; produce it with \`${produce}\`${existsSync(events) ? ', or pass --allow-partial to export its rows so far' : ''}`, e.dir);
+      }
       const rows = readJsonl(events).rows as EventRow[];
       partial.push(`${ref.id} (${rows.length} rows; resume with: ${produce})`);
       table.push(...tidyRows(runLabels(ref, { config }), rows));
