@@ -102,3 +102,17 @@ test('the CLI help and the environment help name the medium profile', async () =
     else process.env.EXACT_GN_PROFILE = prev;
   }
 });
+
+test('medium: every figure states its sizes as deviations and fills its settings', () => {
+  const o = figureOptions({ profile: 'medium' });
+  for (const spec of ALL_FIGURES) {
+    const dev = spec.deviations(o);
+    assert.ok(dev.some((d) => d.startsWith('medium profile')), `${spec.id}: ${dev.join(' | ')}`);
+    assert.ok(dev.some((d) => d.includes('seeds 42 only')), spec.id);
+    for (const row of spec.settings(o)) assert.ok(row.this_run.length > 0, `${spec.id}: ${row.setting}`);
+  }
+  const sweep = ALL_FIGURES.find((s) => s.id === 'appendix-init-std')!.deviations(o);
+  assert.ok(sweep.some((d) => d.startsWith('medium appendix size') && d.includes('h = 1024')), sweep.join(' | '));
+  const rules = ALL_FIGURES.find((s) => s.id === 'appendix-update-rules')!.deviations(o);
+  assert.ok(!rules.some((d) => d.startsWith('medium appendix size')), 'the update-rules analysis reads Figure 2\'s runs');
+});
