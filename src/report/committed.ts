@@ -136,10 +136,12 @@ export function figureRunsFromTable(spec: Pick<AnyFigureSpec, 'runs'>, table: Re
     if (!mine) continue;
     const config = validateConfig(ref.config);
     const events = eventRowsFromTidy(mine, config);
-    refs.push(ref);
+    // The panel label the table was made with (e.g. the Fashion-MNIST fallback), even where this machine has CIFAR-10.
+    const dataset = mine[0]!.dataset;
+    refs.push({ ...ref, dataset, fellBack: /fallback/i.test(dataset) });
     const failed = events.some((e) => e.type === 'failed');
     results.push({ key: runKey(config), dir: '(committed table)', status: failed ? 'failed' : 'complete', rows: events, cached: true, config, ...(failed ? { reason: 'failed (from the committed table)' } : {}) });
-    for (const e of events) rows.push({ ...e, ...(ref.tags ?? {}), optimizer_label: ref.optimizer, dataset: ref.dataset, seed: ref.seed, run: ref.id } as LabeledRow);
+    for (const e of events) rows.push({ ...e, ...(ref.tags ?? {}), optimizer_label: ref.optimizer, dataset, seed: ref.seed, run: ref.id } as LabeledRow);
     tidy.push(...mine);
   }
   return { runs: { options, refs, results, rows, table: tidy }, analysis: analysisFromTable(table) };
