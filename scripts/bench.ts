@@ -151,6 +151,12 @@ const PREAMBLE = [
   'Measured: `minibatch-mnist-gn --profile medium --seed 42` trains at 85 s per epoch (1.44 s per step including',
   'evaluation on the 10k test set and the checkpoint), about 43 minutes for 30 epochs, while the machine was shared',
   '(load 3-5 on 2 cores); the estimate says 1.25 h.',
+  '',
+  'Measured checkpoint analysis (export time), on the frozen GN run\'s h = 8000 checkpoints, 1024 probe images, blas,',
+  'load 7 on 2 cores: NTK probe 12.8 s, explicit NTK (32 samples) 3.2 s, CKA of every half-coupling 4.4 s per',
+  'checkpoint. So `fig4-mnist-medium.csv` (4 runs x 31 checkpoints, all three) takes about 40 minutes to export,',
+  '`lazy-regime-mnist-medium.csv` (8 runs x 2 checkpoints, NTK probe and CKA) about 5, the appendix CKA about 15',
+  'and the update-rules analysis (2 runs x 31 checkpoints, two GN steps each) about 30.',
 ];
 
 // ----------------------------------------------------------------------------------------------
