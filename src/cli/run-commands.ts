@@ -33,8 +33,10 @@ function readConfigFile(path: string): unknown {
 
 function presetConfig(p: Parsed): { config: ExperimentConfig; note?: string } {
   const name = stringFlag(p, 'preset')!;
-  const profile = stringFlag(p, 'profile') ?? 'quick';
-  if (!PROFILES.includes(profile as Profile)) throw new ConfigError('--profile', `unknown profile ${show(profile)}; use one of ${PROFILES.join(', ')}`);
+  // Default: $EXACT_GN_PROFILE (the environment help's promise), else quick.
+  const fromEnv = stringFlag(p, 'profile') === undefined && (process.env.EXACT_GN_PROFILE ?? '') !== '';
+  const profile = stringFlag(p, 'profile') ?? (fromEnv ? process.env.EXACT_GN_PROFILE! : 'quick');
+  if (!PROFILES.includes(profile as Profile)) throw new ConfigError(fromEnv ? 'EXACT_GN_PROFILE' : '--profile', `unknown profile ${show(profile)}; use one of ${PROFILES.join(', ')}`);
   const rule = stringFlag(p, 'rule') ?? 'block';
   if (!UPDATE_RULES.includes(rule as UpdateRule)) throw new ConfigError('--rule', `unknown GN rule ${show(rule)}; use one of ${UPDATE_RULES.join(', ')}`);
   const opts: Parameters<typeof preset>[1] = { profile: profile as Profile, rule: rule as UpdateRule };

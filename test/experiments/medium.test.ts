@@ -116,3 +116,14 @@ test('medium: every figure states its sizes as deviations and fills its settings
   const rules = ALL_FIGURES.find((s) => s.id === 'appendix-update-rules')!.deviations(o);
   assert.ok(!rules.some((d) => d.startsWith('medium appendix size')), 'the update-rules analysis reads Figure 2\'s runs');
 });
+
+test('EXACT_GN_PROFILE is the default profile of `run --preset` and `reproduce`; a bad value names the variable', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'exact-gn.js');
+  for (const args of [['reproduce', '--no-verify', '--figures', 'fig1', '--out', '/nonexistent/never'], ['run', '--preset', 'minibatch-mnist-gn']]) {
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, EXACT_GN_BACKEND: 'cpu', EXACT_GN_PROFILE: 'bogus' } });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /EXACT_GN_PROFILE: unknown profile "bogus"; use one of paper, medium, quick/);
+  }
+});
