@@ -160,15 +160,5 @@ for (const d of fig4.deviations(options, { refs: refs, results: results })) cons
 // figure, the same drawing and findings functions judge it here; until then this says so. The last table answers the lazy-vs-feature-learning question for both GN rules, full batch and mini-batch.
 
 // %%
-import * as committedLib from "exact-gn";
-for (const id of ["fig4", "lazy-regime"]) {
-  const spec = committedLib.figureById(id)!;
-  const tables = committedLib.committedTables(id);
-  if (tables.length === 0) console.log(`${id}: no committed table yet (results/README.md says how to make one)`);
-  for (const c of tables) {
-    const judged = committedLib.judgeCommitted(spec, c.table, c.profile);
-    console.log(`${c.path.split("/").at(-1)} (${c.profile} profile): ${c.notes.join(" ")}`);
-    for (const d of judged.figures) committedLib.show(d.figure, { name: `${d.name}-${c.profile}` });
-    committedLib.showTable(committedLib.findingTable(judged.findings));
-  }
-}
+import { showCommittedTables } from "exact-gn";
+showCommittedTables(["fig4", "lazy-regime"], "Figure 4 and the lazy-regime answer");

@@ -213,15 +213,5 @@ for (const d of appendixSwitching.deviations(options, runsSwitch)) console.log(`
 // figure, the same drawing and findings functions judge it here; until then this says so.
 
 // %%
-import * as committedLib from "exact-gn";
-for (const id of ["appendix-longer", "appendix-switch"]) {
-  const spec = committedLib.figureById(id)!;
-  const tables = committedLib.committedTables(id);
-  if (tables.length === 0) console.log(`${id}: no committed table yet (results/README.md says how to make one)`);
-  for (const c of tables) {
-    const judged = committedLib.judgeCommitted(spec, c.table, c.profile);
-    console.log(`${c.path.split("/").at(-1)} (${c.profile} profile): ${c.notes.join(" ")}`);
-    for (const d of judged.figures) committedLib.show(d.figure, { name: `${d.name}-${c.profile}` });
-    committedLib.showTable(committedLib.findingTable(judged.findings));
-  }
-}
+import { showCommittedTables } from "exact-gn";
+showCommittedTables(["appendix-longer", "appendix-switch"], "Appendix, longer training and switching");

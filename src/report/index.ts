@@ -13,3 +13,4 @@ export * from './committed.js';
 export * from './claims.js';
 export * from './claims-readme.js';
 export * from './figures/lazy-regime.js';
+export * from './show-committed.js';

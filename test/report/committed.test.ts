@@ -96,3 +96,19 @@ test('eventRowsFromTidy inverts tidyRows for the columns the table keeps; tableO
   assert.deepEqual(o.seeds, [43]);
   assert.equal(o.rule, 'half-coupling');
 });
+
+test('showCommittedTables (the notebooks\' cell) judges every committed table of a figure, and says when there is none', async () => {
+  const { showCommittedTables } = await import('../../src/report/show-committed.js');
+  const { committedTables } = await import('../../src/report/results-csv.js');
+  const log = console.log;
+  const lines: string[] = [];
+  console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+  try {
+    assert.equal(showCommittedTables(['fig1'], 'Figure 1'), committedTables('fig1').length);
+    assert.equal(showCommittedTables(['fig2'], 'Figure 2', join(root, 'none')), 0);
+  } finally {
+    console.log = log;
+  }
+  assert.ok(lines.some((l) => /Figure 2 \(fig2\): no committed table yet/.test(l)));
+  assert.throws(() => showCommittedTables(['fig9'], 'x'), /unknown figure "fig9"/);
+});
