@@ -123,11 +123,11 @@ const PREAMBLE = [
   '  and its update is dW^T = V (X^T C): no n x h feature matrix for that block (`linearHalf` in',
   '  src/model/revmlp.ts, `factoredPinvSolve` in src/linalg). Same results as the plain computation up to float32',
   '  rounding (test/gn/linear-block.test.ts). Adam and SGD use the same forward and VJP. It folds only at the',
-  '  batches where that costs fewer matrix-product FLOPs (`foldSavesFlops`: per block 14nd^2 + 8hd^2 + 6n^2d',
+  '  batches where that costs fewer matrix-product FLOPs (`foldSavesFlops`: per block 14nd^2 + 4hd^2 + 6n^2d',
   '  against 16nhd + 2n^2h + 4n^2d for the GN step, d = d/2 of the input, about d < 2n): MNIST (13 against 70',
   '  GFLOP) and CIFAR-10 (195 against 225 GFLOP, both counts measured on blas at L = 1) at n = 1024 fold, the quick',
-  '  profile (h = 512, n = 128) and the lecture page (h = 512, n = 256) do not. M is formed when a folded half',
-  '  first needs it after an update, and kept until the next one.',
+  '  profile (h = 512, n = 128) and the lecture page (h = 512, n = 256) do not. M is refreshed after each update',
+  '  (4hd^2 per block, left out of that comparison) wherever a half can fold.',
   '- The GN step keeps each block\'s half-couplings from the forward pass instead of rebuilding them through the',
   '  inverse while their n x h features fit `EXACT_GN_KEEP_ACTIVATIONS_MB` (default 1024; MNIST needs 66 MB,',
   '  CIFAR-10 327 MB; `0` = always rebuild, the paper\'s memory-lean way). Same result up to float32 rounding.',
@@ -772,7 +772,7 @@ async function main(): Promise<void> {
         say(`Shares above 100% mean the phase ran while the machine was less loaded than during the peak measurement (1-minute load ${peak?.load?.map((v) => v.toFixed(1)).join(' -> ') ?? '?'} then): on a shared machine this column is only a rough guide.`);
         say();
       }
-      say('GN phases: forward = forward pass, logits, target T (and forming M = V^T W^T of the folded halves, once after each update); pull-back = the JVPs of step 2 and the correction J_g(A_1 dTheta_f); Gram = A A^T (or block 1\'s narrow factor B); host solve = the float64 solves with their transfers; S^T C = A^T C and the realized A dTheta = G C; apply = theta - lr dTheta. Adam/SGD: forward (with M), VJP (the parameter gradient), apply (the fused update).');
+      say('GN phases: forward = forward pass, logits, target T; pull-back = the JVPs of step 2 and the correction J_g(A_1 dTheta_f); Gram = A A^T (or block 1\'s narrow factor B); host solve = the float64 solves with their transfers; S^T C = A^T C and the realized A dTheta = G C; apply = theta - lr dTheta with the refresh of M = V^T W^T. Adam/SGD: forward, VJP (the parameter gradient), apply (the fused update and the refresh of M).');
       say();
     }
     if (peak?.ok && peak.solvesTimed) {

@@ -72,8 +72,9 @@ export class RevMLP {
   readonly Ut: tf.Tensor2D;
   private _params: Params;
   /**
-   * M = V^T W^T [d/2, d/2] of the linear halves (see {@link linearHalf}) for the current params, by
-   * `l.side`: formed when a folded half first needs it, dropped whenever the params change.
+   * M = V^T W^T [d/2, d/2] of every linear half that can fold (see {@link linearHalf}) for the current
+   * params, by `l.side`, refreshed whenever the params change (so the model's tensor count does not
+   * depend on which batches it has seen).
    */
   private readonly maps = new Map<string, tf.Tensor2D>();
   /** true: a linear half always folds; 'auto': where it saves FLOPs at the batch (see {@link foldSavesFlops}). */
@@ -86,6 +87,7 @@ export class RevMLP {
     this.Ut = tf.keep(tf.transpose(U));
     this._params = params;
     this.foldMode = foldMode;
+    this.refreshMaps();
   }
 
   /**
@@ -152,7 +154,7 @@ export class RevMLP {
     forEachParam(old, (_n, t) => {
       if (!paramsContain(next, t)) t.dispose();
     });
-    this.dropMaps();
+    this.refreshMaps();
   }
 
   /**
@@ -184,14 +186,25 @@ export class RevMLP {
       }
     } finally {
       this._params = next;
-      this.dropMaps();
+      this.refreshMaps();
     }
   }
 
-  /** Drops every M = V^T W^T (the params changed; the next folded half forms its own). */
+  /** Drops every M = V^T W^T. */
   private dropMaps(): void {
     for (const M of this.maps.values()) M.dispose();
     this.maps.clear();
+  }
+
+  /** Recomputes M = V^T W^T of every linear half for the current params (one d/2 x h x d/2 product each). */
+  private refreshMaps(): void {
+    this.dropMaps();
+    this.fixed.forEach((fx, l) => {
+      for (const side of ['f', 'g'] as const) {
+        const hf = fx[side];
+        if (hf.L) this.maps.set(`${l}.${side}`, tf.keep(tf.matMul<tf.Tensor2D>(hf.Vt!, this._params[l]![side].Wt)));
+      }
+    });
   }
 
   /** Whether half `side` of block `l` runs through {@link linearHalf} at a batch of n rows. */
@@ -204,20 +217,15 @@ export class RevMLP {
   /**
    * Half-coupling `side` of block `l` evaluated at its input x (see {@link HalfAt}): the linear
    * algebra of {@link linearHalf} where it folds ({@link folds}), else {@link plainHalf}. No tidy:
-   * call inside one. M = V^T W^T of the model's own params is formed once per params and kept.
+   * call inside one. For the model's own params, M = V^T W^T is the one kept by the model.
    */
   halfAt(l: number, side: HalfName, x: tf.Tensor2D, params: Params = this._params): HalfAt {
     const fx = this.fixed[l]![side];
     const p = params[l]![side];
     if (!this.folds(l, side, x.shape[0])) return plainHalf(fx, p, x);
     if (params !== this._params) return linearHalf(fx, p, x, tf.matMul<tf.Tensor2D>(fx.Vt!, p.Wt), true);
-    const key = `${l}.${side}`;
-    let M = this.maps.get(key);
-    if (!M) {
-      M = tf.keep(tf.matMul<tf.Tensor2D>(fx.Vt!, p.Wt));
-      this.maps.set(key, M);
-    }
-    return linearHalf(fx, p, x, M);
+    const cached = this.maps.get(`${l}.${side}`);
+    return linearHalf(fx, p, x, cached ?? tf.matMul<tf.Tensor2D>(fx.Vt!, p.Wt), !cached);
   }
 
   /**
@@ -606,10 +614,11 @@ function gramFactor(Vt: tf.Tensor2D, V: tf.Tensor2D): tf.Tensor2D | null {
  * per optimizer step at a batch of n rows through {@link linearHalf} than through its n x h features.
  * Per block (both halves; counted from the products of the GN step, GEMM-equivalent 2mnk):
  *   plain:  16 n h d + 2 n^2 h + 4 n^2 d   (forward 8nhd, A^T C 4nhd, J_g 4nhd; Gram; G C)
- *   folded: 14 n d^2 + 8 h d^2 + 6 n^2 d   (X M, X L, X^T C, J_g; M = V^T W^T and V (X^T C); B B^T, G C)
- * (Adam/SGD: 16 n h d against 10 n d^2 + 8 h d^2.) Folding pays when the second is smaller, about
- * when d < 2n: MNIST (d = 392) and CIFAR-10 (d = 1536) at n = 1024 and h = 8000 fold (13 and 195 G
- * against 70 and 225 G for the GN step, as counted on blas at L = 1), small batches on small models (h = 1024, n = 256) do not.
+ *   folded: 14 n d^2 + 4 h d^2 + 6 n^2 d   (X M, X L, X^T C, J_g; V (X^T C); B B^T, G C)
+ * The refresh of M = V^T W^T (4 h d^2 per block) is left out: the model pays it after every update
+ * wherever a half can fold. Folding pays about when d < 2n: MNIST (d = 392) and CIFAR-10 (d = 1536)
+ * at n = 1024 and h = 8000 fold (13 and 195 GFLOP per GN step with the refresh, against 70 and 225,
+ * as counted on blas at L = 1); the quick profile (h = 512, n = 128) does not.
  *
  * @example
  * foldSavesFlops(1024, 392, 8000); // true
@@ -617,7 +626,7 @@ function gramFactor(Vt: tf.Tensor2D, V: tf.Tensor2D): tf.Tensor2D | null {
  */
 export function foldSavesFlops(n: number, d: number, h: number): boolean {
   const plain = 16 * n * h * d + 2 * n * n * h + 4 * n * n * d;
-  const folded = 14 * n * d * d + 8 * h * d * d + 6 * n * n * d;
+  const folded = 14 * n * d * d + 4 * h * d * d + 6 * n * n * d;
   return folded < plain;
 }
 
