@@ -3,9 +3,9 @@
  * Claim: smaller GN learning rates do not fix generalization; they only slow GN down.
  */
 import { PAPER_LR } from '../../experiments/presets.js';
-import { commonSettings, derivedSettings, type FigureOptions, type RunsFigureSpec, twoValued, type Finding } from '../figure.js';
-import { appendixDeviations, finalEval, num4, sci } from './appendix-shared.js';
-import { aboveAdamFindings, gnCurves, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
+import { commonSettings, derivedSettings, type FigureOptions, type RunsFigureSpec } from '../figure.js';
+import { appendixDeviations, sci } from './appendix-shared.js';
+import { gnCurves, largestLrFindings, matchedLossFindings, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
 
 /** GN learning rates of the sweep (paper: 1e-1, 1e-3, 1e-4). */
 export const GN_LRS: readonly number[] = [1e-1, 1e-3, 1e-4];
@@ -25,17 +25,11 @@ export const appendixGnLr: RunsFigureSpec = {
   },
   findings(runs) {
     const labels = gnCurves(runs);
-    const loss = Object.fromEntries(labels.map((l) => [l, finalEval(runs, l, 'test_loss')]));
-    const best = labels.reduce((a, b) => (loss[b]! < loss[a]! ? b : a), labels[0]!);
-    const largest = runs.refs.filter((r) => r.config.optimizer.name === 'gn').reduce((a, b) => (b.config.optimizer.lr > a.config.optimizer.lr ? b : a));
-    const out: Finding[] = aboveAdamFindings(runs, labels, 'GN per learning rate vs Adam', 'no GN learning rate reaches Adam\'s test loss');
-    out.push({
-      label: 'GN learning rate with the lowest final test loss',
-      values: Object.fromEntries(labels.map((l) => [l, num4(loss[l]!)])),
-      claim: 'smaller learning rates only slow GN down: the largest one (0.1) ends lowest',
-      verdict: twoValued(best === largest.optimizer),
-    });
-    return out;
+    const lrs = labels.map((label) => ({ label, lr: runs.refs.find((r) => r.optimizer === label)!.config.optimizer.lr }));
+    return [
+      ...matchedLossFindings(runs.table, labels, 'GN per learning rate vs Adam'),
+      ...largestLrFindings(runs.table, lrs),
+    ];
   },
   settings(o) {
     const refs = this.runs(o);

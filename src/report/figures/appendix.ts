@@ -19,7 +19,7 @@ export {
   APPENDIX_QUICK_CAP, LONGER_FACTOR, PAPER_LONGER_EPOCHS, appendixRun, appendixEpochs, longerEpochs, sweepLabel, withVerticalMarker, wrappedFigure,
 } from './appendix-shared.js';
 export { INIT_STDS } from './appendix-init.js';
-export { matchedLossFindings, testLossAtMatchedTrainLoss, aboveAdamFindings, gnCurves } from './appendix-sweep.js';
+export { matchedLossFindings, testLossAtMatchedTrainLoss, largestLrFindings, gnCurves } from './appendix-sweep.js';
 export { longerFindings, drawLonger, secondHalfRate } from './appendix-longer.js';
 export { GN_LRS } from './appendix-lr.js';
 export { GN_WEIGHT_DECAYS } from './appendix-weight-decay.js';
