@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   accuracyNoise, agreeWithin, atMatchedTrainLoss, ckaBlockFindings, compareAccuracies, compareSeeds, compareToLevel, fig2Findings, fig3Findings, fig4Findings,
-  largestLrFindings, leftInit, matchedLossFindings, rulesFindings, saturationVerdict, SATURATION_PCT, testSetSize, weightFindings,
+  largestLrFindings, leftInit, longerFindings, matchedLossFindings, rulesFindings, saturationVerdict, SATURATION_PCT, testSetSize, weightFindings,
   type Finding, type TidyRow, type Verdict,
 } from '../../src/report/index.js';
 import type { ResultRow } from '../../src/plots/rows.js';
@@ -177,6 +177,16 @@ test('Figure 2 test accuracy: a 1-point gap on 500 test images is noise (inconcl
   // SGD far above Adam changes nothing about "Adam ends above GN".
   assert.equal(find(table(0.80, 0.82, 10_000, 0.95), 'test accuracy at epoch 12').verdict, 'shown');
   assert.equal(find(table(NaN, 0.82, 10_000), 'test accuracy at epoch 12').verdict, 'inconclusive');
+});
+
+test('Appendix longer training "GN stalls": GN below X and every rival above (shown), a rival stalls too (not shown), GN still improving (inconclusive, too short)', () => {
+  const judge = (gn: Curve, adam: Curve, sgd: Curve) => longerFindings([...runs(GN, SEEDS, 24, gn), ...runs(ADAM, SEEDS, 24, adam), ...runs(SGD, SEEDS, 24, sgd)]);
+  const keeps: Curve = { train: (e, s) => (0.1 + 2 * Math.exp(-0.1 * e)) * jitter(s, 0.002), test: (e, s) => (0.2 + 2 * Math.exp(-0.1 * e)) * jitter(s, 0.002) };
+  assert.deepEqual(verdicts(judge(gnFlat, keeps, keeps)).slice(0, 2), ['shown', 'shown']);
+  assert.deepEqual(verdicts(judge(gnFlat, keeps, gnFlat)).slice(0, 2), ['not shown', 'not shown'], 'SGD stalls as well');
+  const still = judge(keeps, keeps, keeps);
+  assert.deepEqual(verdicts(still).slice(0, 2), ['inconclusive', 'inconclusive']);
+  assert.match(still[0]!.why!, /too short: GN still improves/);
 });
 
 // ---- Figure 3: the premise "after saturation" -------------------------------------------------

@@ -20,7 +20,7 @@ export {
 } from './appendix-shared.js';
 export { INIT_STDS } from './appendix-init.js';
 export { matchedLossFindings, testLossAtMatchedTrainLoss, largestLrFindings, gnCurves } from './appendix-sweep.js';
-export { longerFindings, drawLonger, secondHalfRate } from './appendix-longer.js';
+export { longerFindings, drawLonger, secondHalfRate, secondHalfImprovement } from './appendix-longer.js';
 export { GN_LRS } from './appendix-lr.js';
 export { GN_WEIGHT_DECAYS } from './appendix-weight-decay.js';
 export { PINV_LEVELS, PINV_FAMILIES, type PinvFamily } from './appendix-pinv.js';
