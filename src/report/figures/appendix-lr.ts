@@ -4,7 +4,7 @@
  */
 import { PAPER_LR } from '../../experiments/presets.js';
 import { commonSettings, derivedSettings, type FigureOptions, type RunsFigureSpec } from '../figure.js';
-import { appendixDeviations, sci } from './appendix-shared.js';
+import { appendixDeviations, num4, sci } from './appendix-shared.js';
 import { gnCurves, largestLrFindings, matchedLossFindings, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
 
 /** GN learning rates of the sweep (paper: 1e-1, 1e-3, 1e-4). */
@@ -50,8 +50,8 @@ export const appendixGnLr: RunsFigureSpec = {
  * How far each GN lr can move in this profile's run: lr x steps (the first-order output change is
  * lr L T per step). A quick probe (48 steps, h 512) moved lr 1e-3's training loss only 2.50 -> 2.45
  * and lr 1e-4's 2.50 -> 2.50, while lr 1e-1 reached 0.57: the small lrs stay near init at any
- * CPU-sized run, so the sweep is read at matched training loss, where a run that never reaches the
- * level is inconclusive rather than "worse than Adam".
+ * CPU-sized run, so the sweep is read at matched training loss, where a run that never leaves init
+ * (training loss within 5% of its initial value) is inconclusive rather than "worse than Adam".
  */
 export function lrBudgetNote(o: FigureOptions): string {
   const refs = appendixGnLr.runs(o).filter((r) => r.config.optimizer.name === 'gn' && r.seed === o.seeds[0]);
@@ -60,5 +60,5 @@ export function lrBudgetNote(o: FigureOptions): string {
     const steps = c.batch.mode === 'full' ? c.epochs : c.epochs * Math.ceil((c.dataset.limitTrain ?? 60000) / c.batch.size);
     return `lr ${sci(c.optimizer.lr)}: lr x steps = ${num4(c.optimizer.lr * steps)}`;
   });
-  return `the small learning rates move little in a ${o.profile}-profile run (${per.join('; ')}; for scale, a quick probe with lr x steps 4.8 took GN's training loss from 2.50 to 0.57, with 0.048 to 2.45 and with 0.0048 to 2.50): they are compared at matched training loss, where a run that never reaches the level is inconclusive, not worse`;
+  return `the small learning rates move little in a ${o.profile}-profile run (${per.join('; ')}; for scale, a quick probe with lr x steps 4.8 took GN's training loss from 2.50 to 0.57, with 0.048 to 2.45 and with 0.0048 to 2.50): they are compared at matched training loss, where a run that never leaves init (training loss within 5% of its initial value) is inconclusive, not worse`;
 }
