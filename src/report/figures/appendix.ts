@@ -31,7 +31,7 @@ export { lazierThanRivals } from './appendix-checkpoints.js';
 export { switchFindings, switchFindingsOf, testLossChangeAfter, finalTestLoss, switchEpoch, switchLabel } from './appendix-switch.js';
 export { RULES_PROBE, relativeDifference, weightRms, stepRuleName } from './appendix-rules.js';
 export {
-  APPROX_GN_OPTIMIZERS, APPROX_LABELS, APPROX_GN_PROBE, approxCurves, matchedTrainLoss, approximationExplains, directionExplains, approxGnFindings,
+  APPROX_GN_OPTIMIZERS, APPROX_LABELS, approxCurves, matchedTrainLoss, approximationExplains, directionExplains, approxGnFindings,
   generalizationRows, drawApproxGn,
 } from './beyond-approx-gn.js';
 

@@ -22,31 +22,25 @@
  *   the GN direction explains:   the mirror image, for every approximation at once (allOf).
  * Each comparison is compareSeeds: beyond 2 pooled std, or a 5% margin with a single seed.
  */
-import { tf } from '../../backend/index.js';
-import { loadDataset } from '../../data/load.js';
 import { APPROX_GN_MEDIUM_HIDDEN, BEYOND_PAPER_LR, DAMPED_GN_LAMBDA0 } from '../../experiments/presets.js';
 import { PAPER, paperLrText, paperModelText } from '../../experiments/paper.js';
 import { DEFAULT_KFAC } from '../../optim/kfac.js';
 import { DEFAULT_DAMPED_GN } from '../../optim/damped-gn.js';
-import { analyzeRuns } from '../../metrics/analyze.js';
-import { wideColumn } from '../../metrics/rows.js';
 import { figureFromRows } from '../../plots/rows.js';
 import {
-  checkpointsOf, commonDeviations, commonSettings, derivedSettings, gnLabel, presetRun, type DrawnFigure, type FigureOptions, type FigureSpec, type Finding, type RunRef,
+  commonDeviations, commonSettings, derivedSettings, gnLabel, presetRun, type DrawnFigure, type FigureOptions, type FigureSpec, type Finding, type RunRef,
 } from '../figure.js';
 import { epochTrainLoss, firstAtOrBelow, lastThird, perRun, runSeries, valueAt } from '../measures.js';
-import { distinct, epochMean, runLabels, where, wide, type ResultsTable, type TidyRow } from '../table.js';
+import { distinct, epochMean, where, wide, type ResultsTable } from '../table.js';
 import { allOf, compareSeeds, meanStdText, type Judged } from '../verdict.js';
 import { miniBatchPlotRows } from './fig2-minibatch.js';
 import { batchChange } from './fig3-batch-change.js';
-import { ckaPanels } from './fig4-ntk-cka.js';
+import { analyzeCheckpoints, ckaPanels, FIG4_PROBE, lastValue } from './fig4-ntk-cka.js';
 
 /** The optimizers of the figure (preset suffixes), in plot order. */
 export const APPROX_GN_OPTIMIZERS = ['gn', 'kfac', 'damped-gn', 'adam'] as const;
 /** Curve labels of K-FAC and damped GN (exact GN's is gnLabel(rule), Adam's 'adam'). */
 export const APPROX_LABELS = { kfac: 'K-FAC', 'damped-gn': 'damped GN' } as const;
-/** Probe batch of the NTK and CKA analysis (the first n training images), per profile. */
-export const APPROX_GN_PROBE = { quick: 256, medium: PAPER.probeBatch, paper: PAPER.probeBatch } as const;
 
 type Role = 'gn' | 'kfac' | 'damped-gn' | 'adam';
 const ROLES: readonly Role[] = ['gn', 'kfac', 'damped-gn', 'adam'];
@@ -167,11 +161,6 @@ function explanationFindings(loss: Record<string, number[]>, c: Partial<Record<R
     ...(approx.length ? allOf(approx.map((a) => directionExplains({ gn, a: loss[c[a]!]!, adam }, c[a]!))) : { verdict: 'inconclusive' as const, why: 'no data: no approximate GN run' }),
   });
   return out;
-}
-
-/** Per seed: the value of `metric` at the run's last checkpoint. */
-function lastValue(table: ResultsTable, curve: string, metric: string): number[] {
-  return perRun(table, { curve, metric }, 'epoch', (p) => p.at(-1)?.value ?? NaN);
 }
 
 /**
@@ -318,29 +307,8 @@ export const appendixApproxGn: FigureSpec = {
     }
     return refs;
   },
-  async analyze(runs) {
-    const n = APPROX_GN_PROBE[runs.options.profile];
-    const { train } = loadDataset('mnist', { limitTrain: n });
-    const x = tf.tensor2d(train.x, [train.n, train.d]);
-    try {
-      const byRun: Record<string, { epoch: number; path: string }[]> = {};
-      runs.refs.forEach((ref, i) => {
-        if (runs.results[i]!.status === 'complete') byRun[ref.id] = checkpointsOf(runs.results[i]!);
-      });
-      const rows = await analyzeRuns(byRun, x, train.y, {
-        groups: ['ntkProbe', 'cka'],
-        across: false,
-        onCheckpoint: ({ index, total, epoch }) => runs.options.log(`  analysis: checkpoint ${index + 1}/${total} (epoch ${epoch})`),
-      });
-      const labels = new Map(runs.refs.map((ref, i) => [ref.id, runLabels(ref, runs.results[i]!)]));
-      const stepAt = new Map(runs.refs.map((ref, i) => [ref.id, new Map(runs.results[i]!.rows.filter((r) => r.type === 'eval').map((r) => [r.epoch, r.step]))]));
-      return rows.filter((r) => labels.has(r.run)).map((r): TidyRow => ({
-        ...labels.get(r.run)!, epoch: r.epoch, step: stepAt.get(r.run)!.get(r.epoch) ?? NaN, metric: wideColumn(r), value: r.value,
-      }));
-    } finally {
-      x.dispose();
-    }
-  },
+  // The analysis of Figure 4 (NTK probe similarity and CKA to init), on the same probe batch.
+  analyze: (runs) => analyzeCheckpoints(runs, ['ntkProbe', 'cka']),
   draw: (table, o) => drawApproxGn(table, `mini-batch MNIST, ${o.profile} profile, seeds ${o.seeds.join(', ')}, GN rule ${o.rule}.`, [gnLabel(o.rule), APPROX_LABELS.kfac, APPROX_LABELS['damped-gn'], 'adam']),
   findings: approxGnFindings,
   settings(o) {
@@ -359,7 +327,7 @@ export const appendixApproxGn: FigureSpec = {
         setting: 'damped GN', paper: 'not in the paper',
         this_run: `lr ${BEYOND_PAPER_LR['damped-gn']}, (A A^T + λI)^-1, λ from ${DAMPED_GN_LAMBDA0}, ${DEFAULT_DAMPED_GN.adapt} (ρ > ${DEFAULT_DAMPED_GN.upper}: λ·${DEFAULT_DAMPED_GN.decrease.toFixed(3)}; ρ < ${DEFAULT_DAMPED_GN.lower}: λ·${DEFAULT_DAMPED_GN.increase})`,
       },
-      { setting: 'probe (NTK, CKA)', paper: `one fixed training batch (${PAPER.probeBatch} images)`, this_run: `the first ${APPROX_GN_PROBE[o.profile]} training images` },
+      { setting: 'probe (NTK, CKA)', paper: `one fixed training batch (${PAPER.probeBatch} images)`, this_run: `the first ${FIG4_PROBE[o.profile]} training images` },
     ];
   },
   deviations(o, runs) {
