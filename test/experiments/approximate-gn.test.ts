@@ -116,7 +116,8 @@ test('run cost estimates cover K-FAC and damped GN (scaled from the GN step), K-
     const lm = estimateRun(validateConfig(preset('minibatch-mnist-damped-gn', { profile })));
     const kf = estimateRun(validateConfig(preset('minibatch-mnist-kfac', { profile })));
     assert.ok(lm.cpuSeconds > gn.cpuSeconds && kf.cpuSeconds > lm.cpuSeconds, `${profile}: ${gn.cpuSeconds} < ${lm.cpuSeconds} < ${kf.cpuSeconds}`);
-    assert.match(kf.basis, /kfac ~1\.96x the gn step/, '1.8 + 1.6 / 10');
+    // Quick (h 512, n 128): 1.8 + 1.6 / 10; paper (h 8000, n 1024): the factor work grows as h^2, the refresh as h^3.
+    assert.match(kf.basis, profile === 'quick' ? /kfac ~1\.96x the gn step/ : /kfac ~18\.3\dx the gn step/);
     assert.match(lm.basis, /damped-gn ~1\.30x the gn step/);
     assert.ok(kf.memoryMB > gn.memoryMB, 'K-FAC keeps (h+1)^2 factors per half');
   }
