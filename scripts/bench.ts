@@ -14,17 +14,19 @@
  * also splits one step into phases. `cpu` (the plain tfjs backend, ~1 GFLOP/s) only runs the reduced
  * size (h = 1024, n = 256), which every backend and PyTorch also run, for comparison.
  * --quick: reduced size only, 2 timed steps (a smoke test). --write: also write docs/benchmarks.md.
- * PyTorch: installed with apt (python3-torch) when missing and allowed (root/sudo), else skipped with
- * a message. Both sides use the same OpenBLAS (and OPENBLAS_CORETYPE) and the same thread count.
+ * PyTorch: found, and installed with apt (python3-torch) when missing and allowed (root/sudo), by
+ * scripts/setup-torch.sh, else skipped with a message. Both sides use the same OpenBLAS (and
+ * OPENBLAS_CORETYPE) and the same thread count.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem, loadavg, tmpdir } from 'node:os';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const PYTHON = '/usr/bin/python3';
+/** The Python with PyTorch, as scripts/setup-torch.sh finds it (set by ensureTorch). */
+let PYTHON = '';
 
 // ----------------------------------------------------------------------------------------------
 // Sizes and jobs
@@ -126,6 +128,37 @@ const PREAMBLE = [
   '  CIFAR-10 327 MB; `0` = always rebuild, the paper\'s memory-lean way). Same result up to float32 rounding.',
   '- Optimizers replace the parameters one tensor at a time (`model.updateParams`), so an update needs no second',
   '  copy of the parameters (as PyTorch\'s in-place update).',
+  '',
+  '## The medium profile (issue 17)',
+  '',
+  'Sized per figure so that each claim can show on this 2-core machine (blas backend); `exact-gn plan --profile medium',
+  '--out plan.json` prints the estimate (scaled from the measured steps below by forward work; about 1.7x pessimistic',
+  'against the measured GN run). Seed 42 (the figures\' default outside the paper profile; three seeds of the frozen',
+  'mini-batch MNIST runs would add about 8 estimated hours). Checkpoint analyses (Figure 4\'s NTK/CKA, the appendix',
+  'weights, CKA and update rules, the lazy-regime answer) run at export time (`scripts/export-results.ts`) and are',
+  'not in these numbers.',
+  '',
+  '| part | runs | estimated CPU h |',
+  '| --- | --- | --- |',
+  '| mini-batch MNIST, Figures 2-4 and the analyses of their runs (FROZEN: h 8000, L 2, batches of 1024 from all 60k, full 10k test, 30 epochs, a checkpoint every epoch; GN both rules, Adam, SGD) | 4 | 4.07 |',
+  '| appendix sweeps (init std, GN lr, weight decay, regularized pinv; plain GN and Adam baselines): h 1024, batches of 1024 from all 60k, full test set, 20 epochs, a checkpoint every epoch | 12 | 2.63 |',
+  '| appendix longer training: the sweep size, 60 epochs (GN, Adam, SGD) | 3 | 1.21 |',
+  '| appendix switching: MNIST at the sweep size (20 epochs, switch at 10); Fashion-MNIST at the CIFAR medium size (30 epochs, switch at 15) | 4 | 1.13 |',
+  '| Figures 2-3, CIFAR half on the labelled Fashion-MNIST fallback: 6 blocks, CIFAR lrs and augmentation, h 1024, all 60k, 30 epochs | 3 | 1.09 |',
+  '| Figure 1 MNIST (h 8000, first 1024 images, 100 steps: the paper\'s own settings, so `results/fig1-mnist-paper.csv` stands for medium too) and its GN half-coupling run for the lazy-regime answer | 4 | 0.78 |',
+  '| Figure 5 on Fashion-MNIST (no bottleneck, 6 blocks, CIFAR lrs): full batch 100 steps and mini-batch 30 epochs | 6 | 0.43 |',
+  '| Figure 1, CIFAR half on Fashion-MNIST (h 1024, 6 blocks, 100 full-batch steps) | 3 | 0.23 |',
+  '| all (39 runs, shared runs once) | 39 | 11.57 |',
+  '',
+  'Measured: `minibatch-mnist-gn --profile medium --seed 42` trains at 85 s per epoch (1.44 s per step including',
+  'evaluation on the 10k test set and the checkpoint), about 43 minutes for 30 epochs, while the machine was shared',
+  '(load 3-5 on 2 cores); the estimate says 1.25 h.',
+  '',
+  'Measured checkpoint analysis (export time), on the frozen GN run\'s h = 8000 checkpoints, 1024 probe images, blas,',
+  'load 7 on 2 cores: NTK probe 12.8 s, explicit NTK (32 samples) 3.2 s, CKA of every half-coupling 4.4 s per',
+  'checkpoint. So `fig4-mnist-medium.csv` (4 runs x 31 checkpoints, all three) takes about 40 minutes to export,',
+  '`lazy-regime-mnist-medium.csv` (8 runs x 2 checkpoints, NTK probe and CKA) about 5, the appendix CKA about 15',
+  'and the update-rules analysis (2 runs x 31 checkpoints, two GN steps each) about 30.',
 ];
 
 // ----------------------------------------------------------------------------------------------
@@ -409,20 +442,20 @@ function spawnJob(job: Job, args: Args): JobResult {
   return { job, ok: false, error: why };
 }
 
-/** Makes sure /usr/bin/python3 can import torch (apt install when allowed); null or the reason not. */
+/**
+ * Makes sure a Python can import torch: scripts/setup-torch.sh (the one place that finds it and, unless
+ * --no-apt, installs Debian's python3-torch with apt); null or the reason not.
+ */
 function ensureTorch(args: Args): string | null {
-  const probe = (): boolean => spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  if (probe()) return null;
-  if (!args.apt) return 'python3-torch is not installed (--no-apt given): apt-get install python3-torch';
-  const root = process.getuid?.() === 0;
-  const sudo = !root && spawnSync('sudo', ['-n', 'true']).status === 0;
-  if (!root && !sudo) return 'python3-torch is not installed and installing it needs root or password-less sudo';
-  console.log('bench: installing python3-torch with apt (one time) ...');
-  const pre = root ? [] : ['sudo', '-n'];
-  const run = (cmd: string[]): boolean => spawnSync(pre[0] ?? cmd[0]!, [...pre.slice(1), ...(pre.length ? cmd : cmd.slice(1))], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
-  if (!run(['apt-get', 'update', '-qq']) || !run(['apt-get', 'install', '-y', '-qq', 'python3-torch'])) return 'apt-get install python3-torch failed';
-  return probe() ? null : 'python3-torch installed but `import torch` still fails';
+  const setup = join(ROOT, 'scripts', 'setup-torch.sh');
+  if (args.apt) {
+    const r = spawnSync('bash', [setup], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) return (r.stderr ?? '').trim() || `${setup} exited ${r.status}`;
+  }
+  const f = spawnSync('bash', [setup, '--find'], { encoding: 'utf8' });
+  if (f.status !== 0) return (f.stderr ?? '').trim() || `${setup} --find exited ${f.status}`;
+  PYTHON = f.stdout.trim();
+  return null;
 }
 
 /** One PyTorch task of one invocation. */

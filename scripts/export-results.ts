@@ -1,64 +1,58 @@
 /**
  * Writes the results table (the tidy format of src/report/table.ts) of a figure's finished runs as
- * one CSV under results/, from the same run list and row conversion as a live figure:
+ * one CSV under results/, from the same run list and row conversion as a live figure, plus the
+ * figure's analysis of the runs' checkpoints (Figure 4's NTK/CKA, the appendix weights, CKA, update
+ * rules: not in events.jsonl, and the checkpoints are not in git), so the committed table is judged
+ * exactly as a live run is (src/report/committed.ts):
  *   npx tsx scripts/export-results.ts --figure fig1 --profile paper --seeds 42,43,44 --dataset MNIST --out results/fig1-mnist-paper.csv
- * --dataset keeps the runs of one panel (as labelled in the figure); --rule picks the GN rule.
- * A run that is missing or unfinished is an error naming the command that produces it, unless
- * --allow-partial is given: then an unfinished run's rows so far are written and the file's
- * comment lines say which runs are partial.
+ *   EXACT_GN_RUNS_DIR=/work/runs npx tsx scripts/export-results.ts --figure fig4 --profile medium --seeds 42 --out results/fig4-mnist-medium.csv
+ * --dataset keeps the runs of one panel (as labelled in the figure); --rule picks the GN rule;
+ * --runs DIR the runs folder (default $EXACT_GN_RUNS_DIR, else runs/); --no-analysis leaves the
+ * checkpoint analysis out. A run that is missing or unfinished is an error naming the command that
+ * produces it, unless --allow-partial is given: then an unfinished run's rows so far are written,
+ * the analysis covers the complete runs, and the file's comment lines say which runs are partial.
+ * The comment lines also say how long the export took.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { validateConfig } from '../src/experiments/config.js';
-import { runKey } from '../src/experiments/key.js';
-import { runsRoot } from '../src/experiments/store.js';
-import { readRun } from '../src/experiments/frame.js';
-import { readJsonl } from '../src/io/atomic.js';
-import type { EventRow } from '../src/experiments/events.js';
 import { figureById } from '../src/report/catalog.js';
+import { exportFigureTable } from '../src/report/committed.js';
 import { figureOptions } from '../src/report/figure.js';
-import { runLabels, tidyRows, writeTable, type TidyRow } from '../src/report/table.js';
+import { writeTable } from '../src/report/table.js';
+import { ExactGnError } from '../src/util/errors.js';
 import type { Profile } from '../src/experiments/presets.js';
 import type { UpdateRule } from '../src/gn/step.js';
 
 const argv = process.argv.slice(2);
+const flags = new Set(['--allow-partial', '--no-analysis']);
 const allowPartial = argv.includes('--allow-partial');
-const rest = argv.filter((a) => a !== '--allow-partial');
+const analysis = !argv.includes('--no-analysis');
+const rest = argv.filter((a) => !flags.has(a));
 const args = new Map<string, string>();
 for (let i = 0; i < rest.length; i += 2) args.set(rest[i]!.replace(/^--/, ''), rest[i + 1] ?? '');
 const fail = (msg: string): never => {
   console.error(msg);
   process.exit(1);
 };
+const t0 = Date.now();
 const spec = figureById(args.get('figure') ?? 'fig1') ?? fail(`unknown figure ${args.get('figure')}; use fig1..fig5 or an appendix id`);
-const options = figureOptions({
-  profile: (args.get('profile') ?? 'paper') as Profile,
-  seeds: (args.get('seeds') ?? '42,43,44').split(',').map(Number),
-  rule: (args.get('rule') ?? 'block') as UpdateRule,
-  progress: false,
-});
 const out = args.get('out') ?? fail('--out results/<figure>-<what>-<profile>.csv is required');
-const dataset = args.get('dataset');
-const refs = spec.runs(options).filter((r) => dataset === undefined || r.dataset === dataset);
-if (refs.length === 0) fail(`no runs of ${spec.id} for dataset ${dataset}`);
-const table: TidyRow[] = [];
-const partial: string[] = [];
-for (const ref of refs) {
-  const config = validateConfig(ref.config);
-  const dir = join(runsRoot(args.get('runs')), runKey(config));
-  const produce = `node bin/exact-gn.js run --preset ${ref.preset} --profile ${options.profile} --seed ${ref.seed}${config.optimizer.gn ? ` --rule ${config.optimizer.gn.rule}` : ''}`;
-  let rows: EventRow[];
-  try {
-    rows = readRun(dir).rows;
-  } catch (e) {
-    const events = join(dir, 'events.jsonl');
-    if (!allowPartial || !existsSync(events)) fail(`${ref.id}: ${(e as Error).message}; produce it with: ${produce}`);
-    rows = readJsonl(events).rows as EventRow[];
-    partial.push(`${ref.id} (${rows.length} rows; resume with: ${produce})`);
-    console.error(`${ref.id}: unfinished, writing its ${rows.length} rows so far`);
-  }
-  table.push(...tidyRows(runLabels(ref, { config }), rows));
+try {
+  const options = figureOptions({
+    profile: (args.get('profile') ?? 'paper') as Profile,
+    seeds: (args.get('seeds') ?? '42,43,44').split(',').map(Number),
+    rule: (args.get('rule') ?? 'block') as UpdateRule,
+    progress: false,
+    log: (l) => console.error(l),
+  });
+  const res = await exportFigureTable(spec, options, { root: args.get('runs'), dataset: args.get('dataset'), allowPartial, analysis });
+  const command = `npx tsx scripts/export-results.ts ${rest.join(' ')}${allowPartial ? ' --allow-partial' : ''}${analysis ? '' : ' --no-analysis'}`;
+  const took = ((Date.now() - t0) / 1000).toFixed(0);
+  writeTable(out, res.table, [
+    `${spec.title}; written by: ${command}`,
+    `export took ${took} s${res.analysisRows ? ` (with the checkpoint analysis: ${res.analysisRows} rows)` : ''}${res.analysisSkipped ? `; ${res.analysisSkipped}` : ''}`,
+    ...res.partial.map((p) => `partial: ${p}`),
+  ].join('\n'));
+  console.log(`wrote ${out} (${res.table.length} rows from ${res.runs} runs${res.partial.length ? `, ${res.partial.length} partial` : ''}${res.analysisRows ? `, ${res.analysisRows} analysis rows` : ''}) in ${took} s`);
+} catch (e) {
+  if (e instanceof ExactGnError) fail(`export-results: ${e.message.split('\n')[0]}`);
+  throw e;
 }
-const command = `npx tsx scripts/export-results.ts ${rest.join(' ')}${allowPartial ? ' --allow-partial' : ''}`;
-writeTable(out, table, [`${spec.title}; written by: ${command}`, ...partial.map((p) => `partial: ${p}`)].join('\n'));
-console.log(`wrote ${out} (${table.length} rows from ${refs.length} runs${partial.length ? `, ${partial.length} partial` : ''})`);

@@ -55,11 +55,11 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--out') args.out = resolve(value());
     else if (a === '--profile') {
       args.profile = value();
-      if (args.profile !== 'quick' && args.profile !== 'paper') fail(`--profile must be quick or paper, got ${args.profile}`);
+      if (args.profile !== 'quick' && args.profile !== 'medium' && args.profile !== 'paper') fail(`--profile must be quick, medium or paper, got ${args.profile}`);
     }
     else if (a === '--no-html') args.html = false;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: npx tsx scripts/run-notebooks.ts [--check-clean] [--timeout s] [--out dir] [--profile quick|paper] [--no-html] [notebook.ipynb ...]');
+      console.log('usage: npx tsx scripts/run-notebooks.ts [--check-clean] [--timeout s] [--out dir] [--profile quick|medium|paper] [--no-html] [notebook.ipynb ...]');
       process.exit(0);
     } else if (a.startsWith('--')) fail(`unknown option ${a}`);
     else args.files.push(resolve(a));

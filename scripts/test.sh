@@ -18,10 +18,14 @@ status=0
 phase() { echo; echo "=== $* ==="; }
 
 # Install steps first (each idempotent; apt only for what is missing): the data sets that do not
-# come with npm (Debian's dataset-fashion-mnist). OpenBLAS, Mesa and Jupyter are installed by the
+# come with npm (Debian's dataset-fashion-mnist) and PyTorch (python3-torch, for the reference test). OpenBLAS, Mesa and Jupyter are installed by the
 # phases that use them (build-native.sh, setup-webgpu.sh, setup-jupyter.sh).
 phase "data sets"
 bash scripts/setup-data.sh || status=1
+# PyTorch (Debian's python3-torch), the independent reference of test/reference/metrics-torch.test.ts;
+# that test fails, never skips, where torch cannot be imported.
+phase "PyTorch (independent reference)"
+bash scripts/setup-torch.sh || status=1
 
 phase "build and type-check"
 npx tsc -p tsconfig.build.json || { echo "tests: 0 passed, 1 failed (build)"; exit 1; }

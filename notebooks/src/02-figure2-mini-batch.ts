@@ -120,3 +120,14 @@ for (const f of findings.filter((x) => x.verdict === "inconclusive")) console.lo
 
 // %%
 for (const d of fig2.deviations(options, { refs: refs, results: results })) console.log(`- ${d}`);
+
+// %% [markdown]
+// ## Committed results tables (medium and paper profiles)
+//
+// Runs too long for a notebook ship as results tables under `results/` (the same tidy format, with the checkpoint
+// analyses included; results/README.md lists the command that regenerates each). When one exists for this
+// figure, the same drawing and findings functions judge it here; until then this says so.
+
+// %%
+import { showCommittedTables } from "exact-gn";
+showCommittedTables(["fig2"], "Figure 2, mini-batch saturation");

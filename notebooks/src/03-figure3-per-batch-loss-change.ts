@@ -122,3 +122,14 @@ showTable(findingTable(fig3Findings(table)));
 
 // %%
 for (const d of fig3.deviations(options, { refs: refs, results: results })) console.log(`- ${d}`);
+
+// %% [markdown]
+// ## Committed results tables (medium and paper profiles)
+//
+// Runs too long for a notebook ship as results tables under `results/` (the same tidy format, with the checkpoint
+// analyses included; results/README.md lists the command that regenerates each). When one exists for this
+// figure, the same drawing and findings functions judge it here; until then this says so.
+
+// %%
+import { showCommittedTables } from "exact-gn";
+showCommittedTables(["fig3"], "Figure 3, per-batch loss change");

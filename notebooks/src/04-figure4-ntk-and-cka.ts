@@ -151,3 +151,14 @@ console.log(judged.every((f) => f.verdict === "shown")
 
 // %%
 for (const d of fig4.deviations(options, { refs: refs, results: results })) console.log(`- ${d}`);
+
+// %% [markdown]
+// ## Committed results tables (medium and paper profiles)
+//
+// Runs too long for a notebook ship as results tables under `results/` (the same tidy format, with the checkpoint
+// analyses included; results/README.md lists the command that regenerates each). When one exists for this
+// figure, the same drawing and findings functions judge it here; until then this says so. The last table answers the lazy-vs-feature-learning question for both GN rules, full batch and mini-batch.
+
+// %%
+import { showCommittedTables } from "exact-gn";
+showCommittedTables(["fig4", "lazy-regime"], "Figure 4 and the lazy-regime answer");

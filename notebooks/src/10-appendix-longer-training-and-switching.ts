@@ -204,3 +204,14 @@ showTable(findingTable(switchFindings(tableSwitch, atSwitch)));
 
 // %%
 for (const d of appendixSwitching.deviations(options, runsSwitch)) console.log(`- ${d}`);
+
+// %% [markdown]
+// ## Committed results tables (medium and paper profiles)
+//
+// Runs too long for a notebook ship as results tables under `results/` (the same tidy format, with the checkpoint
+// analyses included; results/README.md lists the command that regenerates each). When one exists for this
+// figure, the same drawing and findings functions judge it here; until then this says so.
+
+// %%
+import { showCommittedTables } from "exact-gn";
+showCommittedTables(["appendix-longer", "appendix-switch"], "Appendix, longer training and switching");

@@ -156,3 +156,14 @@ showTable(findingTable(Object.entries(sweeps).flatMap(([name, spec]) => [
 
 // %%
 for (const d of new Set(Object.values(sweeps).flatMap((spec) => spec.deviations(options, sweepRuns[Object.keys(sweeps).find((k) => sweeps[k] === spec)!]!)))) console.log(`- ${d}`);
+
+// %% [markdown]
+// ## Committed results tables (medium and paper profiles)
+//
+// Runs too long for a notebook ship as results tables under `results/` (the same tidy format, with the checkpoint
+// analyses included; results/README.md lists the command that regenerates each). When one exists for this
+// figure, the same drawing and findings functions judge it here; until then this says so.
+
+// %%
+import { showCommittedTables } from "exact-gn";
+showCommittedTables(["appendix-init-std", "appendix-gn-lr", "appendix-weight-decay", "appendix-pinv"], "Appendix, GN hyperparameter sweeps");

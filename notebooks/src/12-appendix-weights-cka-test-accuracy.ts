@@ -144,3 +144,14 @@ showTable(findingTable([
 
 // %%
 for (const d of new Set([...appendixWeights.deviations(options, runsShared), ...appendixCkaBlocks.deviations(options, runsShared), ...appendixTestAccuracy.deviations(options, runsShared)])) console.log(`- ${d}`);
+
+// %% [markdown]
+// ## Committed results tables (medium and paper profiles)
+//
+// Runs too long for a notebook ship as results tables under `results/` (the same tidy format, with the checkpoint
+// analyses included; results/README.md lists the command that regenerates each). When one exists for this
+// figure, the same drawing and findings functions judge it here; until then this says so.
+
+// %%
+import { showCommittedTables } from "exact-gn";
+showCommittedTables(["appendix-weights", "appendix-cka-blocks", "appendix-test-accuracy"], "Appendix, weights, CKA and test accuracy");

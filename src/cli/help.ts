@@ -65,7 +65,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     flags: {
       '<CONFIG.json>': 'an experiment config file (alternative to --preset)',
       preset: 'a named paper run (list them with `exact-gn presets`)',
-      profile: 'with --preset: quick (default, CPU-sized), medium (sized for a 2-core CPU, see MEDIUM in experiments/presets.ts) or paper (the paper\'s settings)',
+      profile: 'with --preset: quick (default, CPU-sized), medium (sized per figure so each claim can show on a 2-core CPU) or paper (the paper\'s settings)',
       seed: 'with --preset: seed (default 42)',
       rule: 'with --preset: GN update rule, block (default) or half-coupling',
       epochs: 'with --preset: number of epochs instead of the preset\'s',
@@ -86,9 +86,9 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     summary: 'Writes every run a report needs, once each (runs shared by figures appear once), with its key, config and a cost estimate from docs/benchmarks.md, ' +
       'as a plan file for a job array; optionally a SLURM array script and a Kubernetes Indexed Job for it (docs/scale-out.md).',
     flags: {
-      profile: 'paper (default) or quick',
+      profile: 'paper (default), medium (each claim at a size where it can show: about 11 CPU hours on 2 cores) or quick',
       figures: 'comma-separated figure ids, or all (default)',
-      seeds: 'comma-separated seeds (default 42 in quick, 42,43,44 in paper)',
+      seeds: 'comma-separated seeds (default 42 in quick and medium, 42,43,44 in paper)',
       rule: 'GN update rule: block (default) or half-coupling',
       device: 'cpu (default; blas nodes) or gpu (webgpu nodes: one GPU per task)',
       out: 'the plan file to write (.json); the scheduler files go next to it; required',
@@ -113,11 +113,11 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     summary: 'Trains (or reuses from the runs cache) every run the figures need, verifies the exactness of the GN step, and writes one self-contained HTML report plus findings.json. ' +
       'A figure whose input is missing gets a section saying what is missing and how to get it; the others are still produced, and the command then exits 1 naming the skipped figures.',
     flags: {
-      profile: 'quick (default, minutes on a CPU) or paper (the paper\'s sizes; hours, a GPU helps)',
+      profile: 'quick (default, minutes on a CPU), medium (sized per figure so each claim can show: about 11 CPU hours on 2 cores; see docs/benchmarks.md) or paper (the paper\'s sizes; hours, a GPU helps)',
       figures: 'comma-separated figure ids (fig1..fig5, appendix-...), or all (default)',
       out: 'report folder (default out/report)',
       rule: 'GN update rule: block (default, corrected) or half-coupling (paper-era)',
-      seeds: 'comma-separated seeds (default 42 in quick, 42,43,44 in paper)',
+      seeds: 'comma-separated seeds (default 42 in quick and medium, 42,43,44 in paper)',
       runs: 'runs folder, shared with `exact-gn run` and the notebooks (default $EXACT_GN_RUNS_DIR, else runs/)',
       verify: 'run the live exactness check (default on; --no-verify skips it)',
       train: 'train missing runs (default on; --no-train builds the report from the complete runs only, names the missing ones and exits 1 while any are missing)',
@@ -149,7 +149,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
 export const ENVIRONMENT_HELP = [
   'environment:',
   '  EXACT_GN_BACKEND=auto|tensorflow|webgpu|blas|wasm|cpu   backend (default auto: the best that loads; the result line names it)',
-  '  EXACT_GN_PROFILE=quick|paper                             default profile',
+  '  EXACT_GN_PROFILE=quick|medium|paper                      default profile',
   '  EXACT_GN_RUNS_DIR=DIR                                    runs cache (default runs/)',
 ];
 

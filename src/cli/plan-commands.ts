@@ -20,7 +20,7 @@ import { registerCommand } from './main.js';
 import { numberFlag, parseArgs, stringFlag, type Parsed } from './args.js';
 
 const PLAN_USAGE =
-  'exact-gn plan [--profile paper|quick] [--figures fig1,fig2,...|all] [--seeds 42,43,44] [--rule block|half-coupling] [--device cpu|gpu] --out plan.json ' +
+  'exact-gn plan [--profile paper|medium|quick] [--figures fig1,fig2,...|all] [--seeds 42,43,44] [--rule block|half-coupling] [--device cpu|gpu] --out plan.json ' +
   '[--emit slurm,k8s] [--parallel K] [--cpus C] [--time D-HH:MM:SS] [--partition P] [--account A] [--runs DIR] [--image IMAGE] [--pvc CLAIM] [--namespace NS]';
 
 /** The exact-gn checkout this code runs from (src/cli or dist/cli are two levels below it). */

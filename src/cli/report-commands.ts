@@ -30,8 +30,10 @@ async function reproduceCommand(argv: readonly string[]): Promise<string> {
       p.flags[flag] = value;
     }
   }
-  const profile = stringFlag(p, 'profile') ?? 'quick';
-  if (!PROFILES.includes(profile as Profile)) throw new ConfigError('--profile', `unknown profile ${JSON.stringify(profile)}; use one of ${PROFILES.join(', ')}`);
+  // Default: $EXACT_GN_PROFILE (the environment help's promise), else quick.
+  const fromEnv = stringFlag(p, 'profile') === undefined && (process.env.EXACT_GN_PROFILE ?? '') !== '';
+  const profile = stringFlag(p, 'profile') ?? (fromEnv ? process.env.EXACT_GN_PROFILE! : 'quick');
+  if (!PROFILES.includes(profile as Profile)) throw new ConfigError(fromEnv ? 'EXACT_GN_PROFILE' : '--profile', `unknown profile ${JSON.stringify(profile)}; use one of ${PROFILES.join(', ')}`);
   const rule = stringFlag(p, 'rule') ?? 'block';
   if (!UPDATE_RULES.includes(rule as UpdateRule)) throw new ConfigError('--rule', `unknown rule ${JSON.stringify(rule)}; use block or half-coupling`);
   const seeds = seedList(p, 'seeds');
@@ -77,5 +79,5 @@ async function dataCommand(argv: readonly string[]): Promise<string> {
   return res.downloaded ? `downloaded CIFAR-10 (${res.bytes} bytes, md5 verified) into ${res.dir}; set EXACT_GN_CIFAR10_DIR=${res.dir}` : `CIFAR-10 already present in ${res.dir}`;
 }
 
-registerCommand('reproduce', reproduceCommand, 'exact-gn reproduce [--profile quick|paper] [--figures fig1,fig2,...|all] [--out DIR] [--rule block|half-coupling] [--seeds 42,43,44] [--runs DIR] [--no-verify] [--no-train] [--plan PLAN.json]');
+registerCommand('reproduce', reproduceCommand, 'exact-gn reproduce [--profile quick|medium|paper] [--figures fig1,fig2,...|all] [--out DIR] [--rule block|half-coupling] [--seeds 42,43,44] [--runs DIR] [--no-verify] [--no-train] [--plan PLAN.json]');
 registerCommand('data', dataCommand, 'exact-gn data download cifar10 --dir DIR');

@@ -15,7 +15,7 @@ import { OPTIMIZER_FLAG_SPEC, optimizerFlagOptions } from './optimizer-flags.js'
 import { deepMerge } from '../experiments/presets.js';
 
 const RUN_USAGE =
-  'exact-gn run CONFIG.json | --preset NAME [--profile quick|paper] [--seed N] [--rule block|half-coupling] [--epochs N] [--fallback]  ' +
+  'exact-gn run CONFIG.json | --preset NAME [--profile quick|medium|paper] [--seed N] [--rule block|half-coupling] [--epochs N] [--fallback]  ' +
   '[--out DIR] [--wait] [--quiet]  |  --plan PLAN.json --index N [--runs DIR] [--stale-after SECONDS] [--quiet]';
 
 function readConfigFile(path: string): unknown {
@@ -35,8 +35,10 @@ function readConfigFile(path: string): unknown {
 
 function presetConfig(p: Parsed): { config: ExperimentConfig; note?: string } {
   const name = stringFlag(p, 'preset')!;
-  const profile = stringFlag(p, 'profile') ?? 'quick';
-  if (!PROFILES.includes(profile as Profile)) throw new ConfigError('--profile', `unknown profile ${show(profile)}; use one of ${PROFILES.join(', ')}`);
+  // Default: $EXACT_GN_PROFILE (the environment help's promise), else quick.
+  const fromEnv = stringFlag(p, 'profile') === undefined && (process.env.EXACT_GN_PROFILE ?? '') !== '';
+  const profile = stringFlag(p, 'profile') ?? (fromEnv ? process.env.EXACT_GN_PROFILE! : 'quick');
+  if (!PROFILES.includes(profile as Profile)) throw new ConfigError(fromEnv ? 'EXACT_GN_PROFILE' : '--profile', `unknown profile ${show(profile)}; use one of ${PROFILES.join(', ')}`);
   const rule = stringFlag(p, 'rule') ?? 'block';
   if (!UPDATE_RULES.includes(rule as UpdateRule)) throw new ConfigError('--rule', `unknown GN rule ${show(rule)}; use one of ${UPDATE_RULES.join(', ')}`);
   const opts: Parameters<typeof preset>[1] = { profile: profile as Profile, rule: rule as UpdateRule };
@@ -128,7 +130,7 @@ export function presetsCommand(argv: readonly string[]): string {
   return [
     ...list.map((x) => `${x.name.padEnd(width)}  ${x.description}`),
     '',
-    'profiles: quick (default; about a minute per run on a CPU) or paper (h = 8000, 100 epochs, full data)',
+    'profiles: quick (default; about a minute per run on a CPU), medium (sized per figure so each claim can show on a 2-core CPU: hours) or paper (h = 8000, 100 epochs, full data)',
   ].join('\n');
 }
 

@@ -10,7 +10,7 @@ import { ConfigError, ExactGnError, show } from '../util/errors.js';
 import { DEFAULT_GN, UPDATE_RULES, type UpdateRule } from '../gn/step.js';
 import { PAPER } from '../experiments/paper.js';
 import { runExperiment, RunMissingError, type RunResult } from '../experiments/runner.js';
-import { PROFILES, presetOrFallback, type PresetOptions, type Profile } from '../experiments/presets.js';
+import { MEDIUM, PROFILES, presetOrFallback, type PresetOptions, type Profile } from '../experiments/presets.js';
 import type { ExperimentConfig } from '../experiments/config.js';
 import type { EventRow } from '../experiments/events.js';
 import { runLabels, tidyRows, type ResultsTable, type TidyRow } from './table.js';
@@ -18,7 +18,7 @@ import type { Verdict } from './verdict.js';
 
 /** How a figure is reproduced. */
 export interface FigureOptions {
-  /** 'quick' (CPU-sized, default; or EXACT_GN_PROFILE) or 'paper' (the paper's settings). */
+  /** 'quick' (CPU-sized, default; or EXACT_GN_PROFILE), 'medium' (each claim at a size where it can show; committed tables) or 'paper' (the paper's settings). */
   profile: Profile;
   /** Seeds (paper: 42, 43, 44). Default: all three in the paper profile, 42 in quick. */
   seeds: number[];
@@ -332,6 +332,12 @@ export function commonDeviations(options: FigureOptions, runs?: RunsOf): string[
   const out: string[] = [];
   if (options.profile === 'quick') {
     out.push('quick profile: smaller bottleneck h, a subset of the training and test data, smaller batches and fewer epochs than the paper, so it runs on a CPU in minutes (same code path as the paper profile)');
+  }
+  if (options.profile === 'medium') {
+    const m = MEDIUM.mnist;
+    const c = MEDIUM.cifar10;
+    const size = (x: typeof m) => `h = ${x.hidden ?? PAPER.hidden}, ${x.epochs.mini} mini-batch epochs instead of ${PAPER.epochs} (a checkpoint every ${x.checkpointEvery === 1 ? 'epoch' : `${x.checkpointEvery} epochs`}), full batch ${x.epochs.full} steps`;
+    out.push(`medium profile (each claim at a size where it can show on a 2-core CPU; docs/benchmarks.md): MNIST ${size(m)}; CIFAR-10 and its Fashion-MNIST fallback ${size(c)}; batches of 1024 from all training images and the full test set as in the paper`);
   }
   if (options.seeds.length < 3) out.push(`seeds ${options.seeds.join(', ')} only (the paper averages 42, 43, 44)`);
   if (options.rule === 'block') out.push('GN uses the corrected block rule; the paper\'s figures were most likely made with the half-coupling rule (switch with rule: "half-coupling")');

@@ -9,3 +9,8 @@ export * from './table.js';
 export * from './verdict.js';
 export * from './measures.js';
 export * from './plan.js';
+export * from './committed.js';
+export * from './claims.js';
+export * from './claims-readme.js';
+export * from './figures/lazy-regime.js';
+export * from './show-committed.js';

@@ -18,6 +18,9 @@ import { ConfigError, DataError, show } from '../util/errors.js';
 import { figureOptions, FigureRunsMissingError, findingTable, reproduceFigure, type AnyFigureSpec, type FigureOptions, type Finding } from './figure.js';
 import { ALL_FIGURES } from './catalog.js';
 import { committedTables } from './results-csv.js';
+import { judgeCommitted } from './committed.js';
+import { claimsHtml, claimsTable } from './claims.js';
+import { allClaims } from './claims-readme.js';
 import { verifyExactness, type ExactnessRow } from './verify.js';
 
 export interface ReproduceOptions extends Partial<FigureOptions> {
@@ -36,6 +39,8 @@ export interface FigureFindings {
   figure: string;
   /** 'live, quick profile' or 'committed results/fig1-mnist-paper.csv (paper profile)'. */
   source: string;
+  /** The profile the findings were made at (the live profile, or the committed table's). */
+  profile?: string;
   findings: Finding[];
 }
 
@@ -141,7 +146,10 @@ function verdictCounts(all: readonly FigureFindings[]): string {
 export function renderReport(input: { options: FigureOptions; backend: string; seconds: number; parts: readonly ReportPart[]; findings: readonly FigureFindings[] }): string {
   const { options, backend, seconds, parts, findings } = input;
   const summary: HtmlSection = {
-    html: `<h2 id="claims">Claims and verdicts</h2>\n<p>${escapeHtml(verdictCounts(findings))}. A claim is <b>shown</b> when the seed means differ in the claimed direction by more than two pooled standard deviations (a single seed: by more than a 5% margin, and it says so), <b>not shown</b> when they differ as much the other way, and <b>inconclusive</b> when the difference is within the spread, the run is too short to judge, or data is missing (the numbers say which).</p>`,
+    html: `<h2 id="claims">Claims and verdicts</h2>\n` +
+      `<p>Each claim of the paper and its verdict per profile (this report's live ${escapeHtml(options.profile)} runs, and the committed results tables of the other profiles; "not run yet" where neither exists), with the numbers behind it:</p>\n` +
+      `${claimsHtml(claimsTable(allClaims(), findings.map((f) => ({ figure: f.figure, profile: f.profile ?? (f.source.startsWith('live') ? options.profile : /\((\w+) profile\)/.exec(f.source)?.[1] ?? ''), source: f.source, findings: f.findings }))))}\n` +
+      `<p>Every judged finding: ${escapeHtml(verdictCounts(findings))}. A claim is <b>shown</b> when the seed means differ in the claimed direction by more than two pooled standard deviations (a single seed: by more than a 5% margin, and it says so), <b>not shown</b> when they differ as much the other way, and <b>inconclusive</b> when the difference is within the spread, the run is too short to judge, or data is missing (the numbers say which).</p>`,
     tables: [claimsSummary(findings)],
   };
   return toStandaloneHtml({
@@ -207,7 +215,7 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
     }
     const { runs, figures, findings } = produced;
     const source = `live, ${options.profile} profile`;
-    allFindings.push({ figure: spec.id, source, findings });
+    allFindings.push({ figure: spec.id, source, profile: options.profile, findings });
     const deviations = spec.deviations(options, runs);
     parts.push({
       id: spec.id, level: 1, title: spec.title,
@@ -218,18 +226,18 @@ export async function reproduce(input: ReproduceOptions = {}): Promise<Reproduce
       figures: figures.map((f) => f.figure),
     });
     parts.push({ id: `${spec.id}-findings`, level: 2, title: `${spec.title}: what we see (${source})`, text: 'Computed from the results table of the runs above by the figure\'s findings functions.', tables: [findingTable(findings)] });
-    const tableSpec = 'from' in spec ? null : spec;
-    for (const committed of tableSpec ? committedTables(spec.id).filter((c) => c.profile !== options.profile) : []) {
+    // Committed tables of other profiles (a medium or paper run too long for this report), drawn and judged by the same functions.
+    for (const committed of committedTables(spec.id).filter((c) => c.profile !== options.profile)) {
       const name = committed.path.split(/[\\/]/).at(-1)!;
       const csource = `committed results/${name} (${committed.profile} profile)`;
-      const cfindings = tableSpec!.findings(committed.table);
-      allFindings.push({ figure: spec.id, source: csource, findings: cfindings });
-      const drawn = tableSpec!.draw(committed.table, { ...options, profile: committed.profile === 'paper' ? 'paper' : options.profile, seeds: [...new Set(committed.table.map((r) => r.seed))] });
+      const judged = judgeCommitted(spec, committed.table, committed.profile, { rule: options.rule, log: options.log });
+      allFindings.push({ figure: spec.id, source: csource, profile: committed.profile, findings: judged.findings });
       parts.push({
         id: `${spec.id}-${name.replace(/\W+/g, '-')}`, level: 2, title: `${spec.title}: ${csource}`,
         text: `A results table committed with the package (too long a run for this report to train), drawn and judged by the same functions. ${committed.notes.join(' ')} (The regeneration script lives in a clone of the repository.)`,
-        figures: drawn.map((d) => d.figure),
-        tables: [findingTable(cfindings)],
+        html: `<h4>Deviations from the paper (${escapeHtml(committed.profile)} profile)</h4><ul>${spec.deviations(judged.options).map((d) => `<li>${escapeHtml(d)}</li>`).join('') || '<li>none</li>'}</ul>`,
+        figures: judged.figures.map((d) => d.figure),
+        tables: [findingTable(judged.findings)],
       });
     }
   }

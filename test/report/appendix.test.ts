@@ -32,9 +32,9 @@ const resolved = (refs: RunRef[]): ResolvedConfig[] => refs.map((r) => validateC
 const gnOnly = (refs: RunRef[]): ResolvedConfig[] => resolved(refs).filter((c) => c.optimizer.name === 'gn');
 const sorted = (v: number[]): number[] => [...new Set(v)].sort((a, b) => a - b);
 
-test('the catalog holds the main figures then the eleven appendix figures, ids unique and findable', () => {
+test('the catalog holds the main figures, the eleven appendix figures, then the lazy-regime answer, ids unique and findable', () => {
   assert.equal(APPENDIX_FIGURES.length, 11);
-  assert.deepEqual(ALL_FIGURES.map((f) => f.id), [...MAIN_FIGURES, ...APPENDIX_FIGURES].map((f) => f.id));
+  assert.deepEqual(ALL_FIGURES.map((f) => f.id), [...MAIN_FIGURES, ...APPENDIX_FIGURES].map((f) => f.id).concat('lazy-regime'));
   const ids = APPENDIX_FIGURES.map((f) => f.id);
   assert.equal(new Set(ALL_FIGURES.map((f) => f.id)).size, ALL_FIGURES.length);
   for (const id of ids) {

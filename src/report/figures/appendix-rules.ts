@@ -112,7 +112,7 @@ export const appendixUpdateRules: RunsFigureSpec = {
   runs(o) {
     const refs: RunRef[] = [];
     for (const rule of RULES) {
-      for (const seed of o.seeds) refs.push(appendixRun('minibatch-mnist-gn', { optimizer: gnLabel(rule), dataset: 'MNIST' }, o, seed, { rule }));
+      for (const seed of o.seeds) refs.push(appendixRun('minibatch-mnist-gn', { optimizer: gnLabel(rule), dataset: 'MNIST' }, o, seed, { rule, figureSize: true }));
     }
     return refs;
   },
@@ -277,7 +277,7 @@ export const appendixUpdateRules: RunsFigureSpec = {
     ];
   },
   deviations(o, runs) {
-    return appendixDeviations(o, runs, ['not a figure of the paper: it checks whether the paper-era rule changes the conclusions', `update comparison, NTK and CKA on seed ${o.seeds[0]} only`])
+    return appendixDeviations(o, runs, ['not a figure of the paper: it checks whether the paper-era rule changes the conclusions', `update comparison, NTK and CKA on seed ${o.seeds[0]} only`], o.profile !== 'medium')
       .filter((d) => !d.startsWith('GN uses the corrected'));
   },
 };

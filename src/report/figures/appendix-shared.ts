@@ -25,6 +25,18 @@ import { commonDeviations, epochMeans, mean, presetRun, type FigureOptions, type
  */
 export const APPENDIX_QUICK_CAP = { hidden: 512, batch: 128, limitTrain: 1024, limitTest: 1000, epochs: 8 } as const;
 
+/**
+ * Largest medium-profile appendix sweep run (issue 17: the smallest size where every variant trains
+ * well past init, on a 2-core CPU): the paper's data (batches of 1024 from all 60k training images,
+ * the full 10k test set) and depth, but h = 1024 (the batch stays below h + 1, so the ReLU blocks keep
+ * the exact regime) and 20 epochs (1180 steps, a checkpoint every epoch). A GN step there costs about
+ * an eighth of one at h = 8000, so a sweep variant is about 10 minutes instead of 45. Sweep variants,
+ * their GN and Adam baselines, the switching and the longer runs take this size (CIFAR-side runs,
+ * already at h = 1024, stay Figure 2's own: 30 epochs); the analyses of Figure 2's runs (weights,
+ * CKA, test accuracy, update rules) use Figure 2's own medium runs.
+ */
+export const APPENDIX_MEDIUM_CAP = { hidden: 1024, batch: 1024, epochs: 20 } as const;
+
 /** Quick-profile longer training: this many times the standard appendix epochs. */
 export const LONGER_FACTOR = 3;
 
@@ -41,6 +53,11 @@ export interface AppendixRunOptions {
   note?: string;
   /** GN rule of this run (default options.rule). */
   rule?: UpdateRule;
+  /**
+   * Medium profile: take Figure 2's own run size instead of {@link APPENDIX_MEDIUM_CAP} (for
+   * analyses of Figure 2's runs, which need no new training). Default false.
+   */
+  figureSize?: boolean;
 }
 
 /**
@@ -65,6 +82,20 @@ export function capOverrides(c: ExperimentConfig): { overrides: DeepPartial<Expe
 }
 
 /**
+ * The overrides that bring a medium config under {@link APPENDIX_MEDIUM_CAP} (empty when it fits).
+ *
+ * @example
+ * mediumCapOverrides(preset('minibatch-mnist-gn', { profile: 'medium' })).overrides; // { model: { hidden: 1024 } }
+ */
+export function mediumCapOverrides(c: ExperimentConfig): { overrides: DeepPartial<ExperimentConfig>; capped: boolean } {
+  const cap = APPENDIX_MEDIUM_CAP;
+  const over: DeepPartial<ExperimentConfig> = {};
+  if (c.model.hidden !== null && c.model.hidden > cap.hidden) over.model = { hidden: cap.hidden };
+  if (c.batch.mode === 'mini' && c.batch.size > cap.batch) over.batch = { mode: 'mini', size: cap.batch };
+  return { overrides: over, capped: Object.keys(over).length > 0 };
+}
+
+/**
  * A RunRef for an appendix run: the mini-batch preset `presetName` (capped at
  * {@link APPENDIX_QUICK_CAP} in the quick profile, unchanged in the paper profile) with the
  * variant's overrides. Two calls with the same preset, epochs, overrides and note give the same
@@ -84,10 +115,13 @@ export function appendixRun(
   if (!presetName.startsWith('minibatch-')) throw new ConfigError('appendixRun.preset', `appendix runs are mini-batch runs, got preset ${show(presetName)}`);
   const o = { ...options, rule: opts.rule ?? options.rule };
   const quick = options.profile === 'quick';
+  const medium = options.profile === 'medium' && opts.figureSize !== true;
   const base = presetRun(presetName, labels, o, seed, opts.epochs !== undefined ? { epochs: opts.epochs } : {}).config;
-  const { overrides: cap, capped } = quick ? capOverrides(base) : { overrides: {}, capped: false };
-  const cutEpochs = quick && opts.epochs === undefined && base.epochs > APPENDIX_QUICK_CAP.epochs;
-  const epochs = opts.epochs ?? (cutEpochs ? APPENDIX_QUICK_CAP.epochs : undefined);
+  const { overrides: cap, capped } = quick ? capOverrides(base) : medium ? mediumCapOverrides(base) : { overrides: {}, capped: false };
+  // Medium: only runs the cap shrinks are cut to its epochs (the CIFAR-side runs already have the cap's width, so they stay Figure 2's own).
+  const capEpochs = quick ? APPENDIX_QUICK_CAP.epochs : medium && capped ? APPENDIX_MEDIUM_CAP.epochs : Infinity;
+  const cutEpochs = opts.epochs === undefined && base.epochs > capEpochs;
+  const epochs = opts.epochs ?? (cutEpochs ? capEpochs : undefined);
   const ref = presetRun(presetName, labels, o, seed, {
     ...(epochs !== undefined ? { epochs } : {}),
     ...(capped || opts.overrides !== undefined ? { overrides: deepMerge(cap, opts.overrides ?? {}) } : {}),
@@ -110,20 +144,25 @@ export function appendixEpochs(options: FigureOptions): number {
 
 /**
  * Epochs of the longer-training runs: {@link PAPER_LONGER_EPOCHS} in the paper profile,
- * {@link LONGER_FACTOR} times the standard appendix epochs in quick.
+ * {@link LONGER_FACTOR} times the standard appendix epochs in quick and medium.
  *
  * @example
  * longerEpochs(figureOptions({ profile: 'paper' })); // 300
  */
 export function longerEpochs(options: FigureOptions): number {
-  return options.profile === 'quick' ? LONGER_FACTOR * appendixEpochs(options) : PAPER_LONGER_EPOCHS;
+  return options.profile === 'paper' ? PAPER_LONGER_EPOCHS : LONGER_FACTOR * appendixEpochs(options);
 }
 
 /** What the quick appendix runs are, in one sentence (for deviations). */
 export function appendixSizeNote(options: FigureOptions): string {
   const c = appendixRun('minibatch-mnist-gn', { optimizer: 'gn', dataset: 'MNIST' }, options, options.seeds[0]!).config;
   const capped = /appendix size/.test(c.label ?? '');
-  const size = `h = ${c.model.hidden}, batches of ${c.batch.mode === 'mini' ? c.batch.size : c.batch.n} from the first ${c.dataset.limitTrain} training images, test on the first ${c.dataset.limitTest}, ${c.epochs} epochs`;
+  const from = c.dataset.limitTrain === undefined ? 'all training images' : `the first ${c.dataset.limitTrain} training images`;
+  const test = c.dataset.limitTest === undefined ? 'the full test set' : `the first ${c.dataset.limitTest}`;
+  const size = `h = ${c.model.hidden}, batches of ${c.batch.mode === 'mini' ? c.batch.size : c.batch.n} from ${from}, test on ${test}, ${c.epochs} epochs`;
+  if (options.profile === 'medium') {
+    return `medium appendix size (issue 17: the smallest size where the sweep variants train well past init on a 2-core CPU): ${size}, a checkpoint every epoch; the paper's h = 8000 and 100 epochs cost about 8x more per run`;
+  }
   return capped
     ? `appendix quick size (Figure 2's quick runs cut to the appendix cap): ${size}`
     : `the quick appendix runs have Figure 2's quick MNIST size (${size}); the plain GN, Adam and SGD runs are Figure 2's own`;
@@ -284,7 +323,7 @@ export function lossRows(runs: FigureRuns, filter: (r: ResultRow) => boolean = (
  */
 export function appendixDeviations(options: FigureOptions, runs: RunsOf | undefined, extra: readonly string[] = [], appendixSize = true): string[] {
   const out = commonDeviations(options, runs);
-  if (appendixSize && options.profile === 'quick') out.push(appendixSizeNote(options));
+  if (appendixSize && options.profile !== 'paper') out.push(appendixSizeNote(options));
   return [...out, ...extra];
 }
 
