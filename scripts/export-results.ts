@@ -9,7 +9,7 @@
  * --dataset keeps the runs of one panel (as labelled in the figure); --rule picks the GN rule;
  * --runs DIR the runs folder (default $EXACT_GN_RUNS_DIR, else runs/); --no-analysis leaves the
  * checkpoint analysis out. A run that is missing or unfinished is an error naming the command that
- * produces it, unless --allow-partial is given: then an unfinished run's rows so far are written,
+ * produces it, unless --allow-partial is given: then an unfinished run's rows so far are written, a run not started is left out,
  * the analysis covers the complete runs, and the file's comment lines say which runs are partial.
  * The comment lines also say how long the export took.
  */

@@ -11,8 +11,10 @@
 // batch $B$, right after its own update.
 //
 // **What would show it.** Over the last third of training (where Figure 2 judges saturation), GN's mean per-batch
-// change is more negative than Adam's and SGD's; and in those epochs GN's cut of its own batch per step is larger than
-// its epoch training loss improves per epoch (each step fits its batch far more than training moves as a whole).
+// change is more negative than Adam's and SGD's; and *after saturation*: GN's epoch training loss improves by less than
+// 10% over those epochs in all (Figure 2's X), while each GN step still cuts its own batch by more than that whole
+// improvement (each step fits its batch far more than training moves as a whole). While GN has not saturated, the
+// premise is unmet and the second finding says *inconclusive*.
 // **What would not:** a rival cutting its batches as much, or GN's per-batch cut no larger than its overall progress.
 
 // %%

@@ -9,8 +9,9 @@
 // Two questions about Figure 2's saturation: does it persist when everyone trains longer, and is it a property of the
 // *weights* GN reaches or of the *steps* GN takes?
 //
-// **Longer training, made testable.** Over the second half of training, GN's test loss and epoch training loss improve
-// by fewer % per epoch than Adam's and SGD's, and Adam and SGD end with a higher test accuracy. These three are judged
+// **Longer training, made testable.** Over the second half of training, GN's test loss and epoch training loss each
+// improve by less than X = 10% in all while Adam's and SGD's improve by more (`saturationVerdict`), and Adam and SGD
+// each end with a higher test accuracy (twice the binomial standard error on the test set). These are judged
 // from the results table with three values (shown / not shown beyond two pooled standard deviations, inconclusive
 // within them or when the run is too short).
 //
@@ -64,6 +65,7 @@ showTable(dfLonger.query(dfLonger["metric"].eq("test_loss")).groupby(["curve", "
 //
 // `secondHalfRate(table, curve, loss)` is, per seed, $100\,(L_{mid} - L_{end}) / L_{mid} / (end - mid)$ with
 // $mid = \lfloor E/2 \rfloor$: the relative improvement per epoch over the second half. A stalled curve is near 0.
+// The finding reads the whole improvement over the half, `secondHalfImprovement` (this times the epochs), against X.
 
 // %%
 for (const curve of [...new Set(tableLonger.map((r) => r.curve))]) {

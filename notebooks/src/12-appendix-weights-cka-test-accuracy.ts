@@ -127,7 +127,10 @@ for (const f of [...appendixWeights.draw(runsShared, weightRows), ...appendixCka
 // ## The findings
 //
 // Test accuracy from the table (the DataFrame view: last epoch, mean per curve), then each section's findings. The
-// weight and CKA findings read the first seed's analysis rows.
+// weight and CKA findings read the first seed's analysis rows as a results table (`halfTable`) and compare the
+// optimizers: weights by the relative change $|W_t - W_0| / |W_0|$ and the norm ratio (with $W_0$ at std 1e-3 the
+// cosine is about $|W_0| / |W_t|$ for every optimizer, so it is shown, not judged); accuracy against twice the
+// binomial standard error of the difference on the test set.
 
 // %%
 const dfShared = await tableFrame(tableShared);

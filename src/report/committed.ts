@@ -167,7 +167,7 @@ export function judgeCommitted(spec: AnyFigureSpec, table: ResultsTable, profile
 export interface ExportedTable {
   table: TidyRow[];
   runs: number;
-  /** 'id (N rows; resume with: command)' per unfinished run (with allowPartial). */
+  /** 'id (N rows; resume with: command)' per unfinished run, 'id (not started; ...)' per absent one (with allowPartial). */
   partial: string[];
   /** Analysis rows in the table (0 when the figure has none). */
   analysisRows: number;
@@ -179,8 +179,9 @@ export interface ExportedTable {
  * The results table of a figure's finished runs in `root` (never trains): the training rows,
  * plus the figure's analysis of the runs' checkpoints (NTK, CKA, weights, ...), which a committed
  * table must carry because the checkpoints are not in git. A missing or unfinished run is a
- * DataError naming the command that produces it, unless `allowPartial`: then its rows so far are
- * kept and the analysis covers the complete runs only.
+ * DataError naming the command that produces it, unless `allowPartial`: then an unfinished run's
+ * rows so far are kept, a run not started is left out (both listed in `partial`), and the analysis
+ * covers the complete runs only.
  */
 export async function exportFigureTable(spec: AnyFigureSpec, options: FigureOptions, opts: { root?: string; dataset?: string; allowPartial?: boolean; analysis?: boolean } = {}): Promise<ExportedTable> {
   const refs = spec.runs(options).filter((r) => opts.dataset === undefined || r.dataset === opts.dataset);
@@ -198,9 +199,13 @@ export async function exportFigureTable(spec: AnyFigureSpec, options: FigureOpti
     } catch (e) {
       if (!(e instanceof RunMissingError)) throw e;
       const events = join(runsRoot(opts.root), runKey(config), 'events.jsonl');
-      if (!opts.allowPartial || !existsSync(events)) {
+      if (!opts.allowPartial) {
         const state = e.state === 'missing' ? 'not in the runs folder' : `${e.state} (not finished)`;
-        throw new DataError(`${ref.id}: run ${e.key} (${e.label ?? ref.preset}) is ${state}; produce it with \`${produce}\`${existsSync(events) ? ', or pass --allow-partial to export its rows so far' : ''}`, e.dir);
+        throw new DataError(`${ref.id}: run ${e.key} (${e.label ?? ref.preset}) is ${state}; produce it with \`${produce}\`, or pass --allow-partial to export ${existsSync(events) ? 'its rows so far' : 'the other runs'}`, e.dir);
+      }
+      if (!existsSync(events)) {
+        partial.push(`${ref.id} (not started; produce it with: ${produce})`);
+        continue;
       }
       const rows = readJsonl(events).rows as EventRow[];
       partial.push(`${ref.id} (${rows.length} rows; resume with: ${produce})`);

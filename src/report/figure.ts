@@ -114,14 +114,6 @@ export interface Finding {
   why?: string;
 }
 
-/**
- * A verdict from a yes/no comparison of seed means, with no seed spread (the appendix figures that
- * still judge FigureRuns; issue 17 moves them onto the results table and three values).
- */
-export function twoValued(holds: boolean): Verdict {
-  return holds ? 'shown' : 'not shown';
-}
-
 /** Findings as table rows: the measurement, one column per curve, the claim, the test, the verdict and why. */
 export function findingTable(findings: readonly Finding[]): Record<string, string | number>[] {
   return findings.map((f) => ({

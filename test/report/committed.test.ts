@@ -67,6 +67,21 @@ test('exportFigureTable: a missing run is a DataError naming the command that pr
   await assert.rejects(exportFigureTable(spec, options, { root: join(root, 'empty') }), (e: unknown) => e instanceof DataError && /exact-gn\.js run --preset minibatch-mnist-gn --profile quick --seed 42/.test(e.message));
 });
 
+test('exportFigureTable with allowPartial: a run not started is left out and listed, the finished ones are kept with their analysis', async () => {
+  await setupBackend();
+  const refs = tinyRefs();
+  const absent = { ...refs[1]!, id: 'MNIST/adam-absent/42', config: { ...refs[1]!.config, label: 'tiny adam never run (committed test)' } };
+  const spec: FigureSpec = { ...fig4, runs: () => [refs[0]!, absent] };
+  await reproduceFigure({ ...fig4, runs: () => [refs[0]!] }, options);
+  const exported = await exportFigureTable(spec, options, { root, allowPartial: true });
+  assert.equal(exported.partial.length, 1, `partial: ${exported.partial.join('; ')}`);
+  assert.match(exported.partial[0]!, /^MNIST\/adam-absent\/42 \(not started; produce it with: node bin\/exact-gn\.js run --preset minibatch-mnist-adam/);
+  assert.ok(exported.table.every((r) => r.run !== 'MNIST/adam-absent/42'), 'no rows of the absent run');
+  assert.ok(exported.table.some((r) => r.run === 'MNIST/gn/42' && r.metric === 'test_loss'), 'the finished run is kept');
+  assert.ok(exported.analysisRows > 0, 'the analysis covers the finished run');
+  await assert.rejects(exportFigureTable(spec, options, { root }), (e: unknown) => e instanceof DataError && /--allow-partial to export the other runs/.test(e.message));
+});
+
 test('analysis records survive the tidy encoding (text fields, numbers, order); a broken variant is a DataError', () => {
   const records = [
     { kind: 'update', optimizer_label: 'gn', seed: 42, epoch: 1, update_rel_diff: 0.25, weight_rms: 1e-3 },

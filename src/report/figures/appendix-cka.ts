@@ -3,13 +3,31 @@
  * half-coupling at init and at every checkpoint, for all 6 CIFAR-10 blocks (Fashion-MNIST when the
  * CIFAR-10 files are absent) and the 2 MNIST blocks, from Figure 2's runs (first seed).
  */
-import { commonSettings, datasetsOf, derivedSettings, gnLabel, type RunsFigureSpec, twoValued, type Finding } from '../figure.js';
+import { commonSettings, datasetsOf, derivedSettings, gnLabel, type RunsFigureSpec, type Finding } from '../figure.js';
+import { distinct, where, type ResultsTable } from '../table.js';
 import { fig2 } from './fig2-minibatch.js';
-import { appendixDeviations, num4, wrappedFigure } from './appendix-shared.js';
-import { analyzeFigureCheckpoints, finalPerHalf, halfIndex, halfName, lazierThanRivals } from './appendix-checkpoints.js';
+import { appendixDeviations, wrappedFigure } from './appendix-shared.js';
+import { analyzeFigureCheckpoints, halfIndex, halfName, halfTable, motionFindings } from './appendix-checkpoints.js';
 
 /** Probe batch (training images) of the CKA per profile. */
 export const CKA_PROBE = { quick: 256, medium: 1024, paper: 1024 } as const;
+
+/**
+ * The CKA-per-block findings per dataset, on a results table with per-half rows
+ * `cka_init.b<block>.<f|g>` (see halfTable): per rival, GN's largest feature motion 1 − CKA to init
+ * over the half-couplings is below the rival's; and GN's is below Adam's in every half-coupling.
+ * Comparisons between optimizers, never CKA > 0.9.
+ *
+ * @example
+ * ckaBlockFindings(table, 'gn').map((f) => f.verdict);
+ */
+export function ckaBlockFindings(table: ResultsTable, gn = 'gn'): Finding[] {
+  const datasets = distinct(table, 'dataset');
+  return (datasets.length ? datasets : ['empty table']).flatMap((ds) => motionFindings(where(table, { dataset: ds }), gn, {
+    base: 'cka_init', motion: (x) => 1 - x, what: '1 − CKA to init', panel: ds,
+    claim: 'lazy regime (arXiv text): GN changes the representations less than the other optimizers',
+  }));
+}
 
 export const appendixCkaBlocks: RunsFigureSpec = {
   from: 'runs',
@@ -40,27 +58,7 @@ export const appendixCkaBlocks: RunsFigureSpec = {
     });
   },
   findings(runs, analysis) {
-    const gn = gnLabel(runs.options.rule);
-    return datasetsOf(runs).flatMap((ds): Finding[] => {
-      const cka = finalPerHalf(analysis, ds, 'cka_init');
-      if (!cka[gn]) return [];
-      const adam = cka.adam ?? [];
-      return [
-        {
-          label: `smallest CKA to init over the half-couplings at the last checkpoint, ${ds}`,
-          values: Object.fromEntries(Object.entries(cka).map(([k, v]) => [k, num4(Math.min(...v))])),
-          claim: 'GN changes the representations less than the other optimizers in every block (lazy reading)',
-          test: 'GN\'s largest 1 − CKA to init over the half-couplings is below each other optimizer\'s (first seed: single-seed margin)',
-          ...lazierThanRivals(cka, gn),
-        },
-        {
-          label: `GN vs Adam: CKA to init per half-coupling, ${ds}`,
-          values: { [gn]: cka[gn].map((v) => num4(v)).join(', '), adam: adam.map((v) => num4(v)).join(', ') },
-          claim: 'GN keeps every block\'s representation closer to init than Adam',
-          verdict: twoValued(adam.length === cka[gn].length && cka[gn].every((v, i) => v > adam[i]!)),
-        },
-      ];
-    });
+    return ckaBlockFindings(halfTable(analysis, ['cka_init'], runs), gnLabel(runs.options.rule));
   },
   settings(o) {
     const d = derivedSettings(this.runs(o));

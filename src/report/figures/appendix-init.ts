@@ -6,7 +6,7 @@
 import { DEFAULT_MODEL } from '../../model/config.js';
 import { commonSettings, derivedSettings, type FigureOptions, type RunsFigureSpec } from '../figure.js';
 import { appendixDeviations, sci } from './appendix-shared.js';
-import { aboveAdamFindings, gnCurves, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
+import { gnCurves, matchedLossFindings, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
 
 /** Init stds of the sweep (paper: 1e-2, 1e-3, 1e-6). */
 export const INIT_STDS: readonly number[] = [1e-2, 1e-3, 1e-6];
@@ -25,7 +25,7 @@ export const appendixInitStd: RunsFigureSpec = {
     return [sweepFigure(runs, 'appendix-init-std', 'GN with different init scales, mini-batch MNIST', 'GN runs whose trained weights W start at different stds (b = 0), and Adam (default init 1e-3).')];
   },
   findings(runs) {
-    return aboveAdamFindings(runs, gnCurves(runs), 'GN per init std vs Adam', 'with every init std, GN ends with a higher test loss than Adam (the init scale does not explain the poor generalization)');
+    return matchedLossFindings(runs.table, gnCurves(runs), 'GN per init std vs Adam');
   },
   settings(o) {
     const refs = this.runs(o);

@@ -7,7 +7,7 @@
 import { DEFAULT_GN } from '../../gn/step.js';
 import { commonSettings, derivedSettings, type FigureOptions, type RunsFigureSpec, type Finding } from '../figure.js';
 import { appendixDeviations, sci } from './appendix-shared.js';
-import { aboveAdamFindings, gnCurves, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
+import { gnCurves, matchedLossFindings, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
 
 export type PinvFamily = 'truncation' | 'damping' | 'noise';
 export const PINV_FAMILIES: readonly PinvFamily[] = ['truncation', 'damping', 'noise'];
@@ -53,7 +53,7 @@ export const appendixPinv: RunsFigureSpec = {
     return PINV_FAMILIES.flatMap((family): Finding[] => {
       const labels = gnCurves(runs, (r) => r.tags?.family === family);
       if (labels.length === 0) return [];
-      return aboveAdamFindings(runs, labels, `${family} vs Adam`, `no ${family} level closes the gap: every such GN run ends with a higher test loss than Adam`);
+      return matchedLossFindings(runs.table, labels, `${family} vs Adam`);
     });
   },
   settings(o) {

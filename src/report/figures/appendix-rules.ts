@@ -14,8 +14,11 @@ import { loadCheckpoint } from '../../model/checkpoint.js';
 import { disposeParams, forEachParam, type Params, type RevMLP } from '../../model/revmlp.js';
 import { analyzeRuns } from '../../metrics/analyze.js';
 import { figureFromRows, type ResultRow } from '../../plots/rows.js';
-import { checkpointsOf, commonSettings, derivedSettings, gnLabel, type FigureRuns, type RunsFigureSpec, twoValued, type Finding, type RunRef } from '../figure.js';
-import { appendixDeviations, appendixRun, finalEval, lossRows, num4 } from './appendix-shared.js';
+import { checkpointsOf, commonSettings, derivedSettings, gnLabel, type FigureRuns, type RunsFigureSpec, type Finding, type RunRef } from '../figure.js';
+import type { ResultsTable } from '../table.js';
+import { agreeWithin, allOf, compareSeeds, compareToLevel, meanStdText } from '../verdict.js';
+import { finalTestLoss } from './appendix-switch.js';
+import { appendixDeviations, appendixRun, lossRows, num4 } from './appendix-shared.js';
 import { halfIndex } from './appendix-checkpoints.js';
 
 const RULES: readonly UpdateRule[] = ['block', 'half-coupling'];
@@ -103,6 +106,82 @@ function firstOf(rows: readonly ResultRow[], label: string, column: string): num
 
 const CORRECTED = gnLabel('block');
 const PAPER_ERA = gnLabel('half-coupling');
+
+/** Equivalence margin of "the rule does not change the outcome": final test losses within this fraction. */
+export const RULES_LOSS_MARGIN = 0.05;
+
+/**
+ * The update-rule findings: from the analysis rows (one seed: single-seed margins) and the runs'
+ * results table (per seed), three-valued:
+ * 1. the rules agree near init: the relative difference of their updates at epoch 0 is below 5%
+ *    (PAPER.md: "agree near init"), beyond a 5% single-value margin;
+ * 2. they drift apart: the difference at the last checkpoint is above the one at init (5% margin);
+ * 3. the corrected rule realizes the target more closely on every ReLU block: its residual
+ *    |J_l dθ_l − T| / |T| is below the paper-era rule's, block by block (all must hold);
+ * 4. the rule does not change the outcome: the final test losses agree within
+ *    {@link RULES_LOSS_MARGIN} (equivalence test: |difference| plus 2 pooled std inside the margin);
+ * then the NTK similarity and CKA to init of both runs as measurements (whether the rule changes
+ * the lazy-or-not conclusion is judged in Figure 4, against the GN-vs-Adam gap).
+ *
+ * @example
+ * rulesFindings(runs.table, analysis).map((f) => f.verdict);
+ */
+export function rulesFindings(table: ResultsTable, analysis: readonly ResultRow[]): Finding[] {
+  const out: Finding[] = [];
+  const update = analysis.filter((r) => r.kind === 'update');
+  const single = (v: number) => (Number.isFinite(v) ? [v] : []);
+  if (update.length > 0) {
+    const init = firstOf(update, CORRECTED, 'update_rel_diff');
+    const end = Object.fromEntries([CORRECTED, PAPER_ERA].map((l) => [l, lastOf(update, l, 'update_rel_diff')]));
+    out.push({
+      label: 'relative difference of the two rules\' updates at init (epoch 0)',
+      values: { [CORRECTED]: num4(init), 'weight RMS': num4(firstOf(update, CORRECTED, 'weight_rms')) },
+      claim: 'the rules agree near init',
+      test: 'at init, |dθ_paper − dθ_corrected| / |dθ_corrected| is below 5%, by more than a 5% margin of it (one seed)',
+      ...compareToLevel(single(init), 0.05, { names: ['relative difference', '5%'] }),
+    });
+    out.push({
+      label: 'relative difference of the two rules\' updates at the last checkpoint',
+      values: { ...Object.fromEntries(Object.entries(end).map(([k, v]) => [k, num4(v)])), 'weight RMS': num4(lastOf(update, CORRECTED, 'weight_rms')) },
+      claim: 'they drift apart as the weights grow (PAPER.md: about 20% once the weights are about 0.3)',
+      test: `on the ${CORRECTED} run, the relative difference at the last checkpoint is above the one at init (one seed: 5% margin)`,
+      ...compareSeeds(single(end[CORRECTED]!), single(init), { names: ['last checkpoint', 'init'], direction: 'above' }),
+    });
+    const residual = analysis.filter((r) => r.kind === 'residual' && r.trained === CORRECTED && (r.block as number) > 1);
+    const perBlock = (rule: string) => {
+      const rows = residual.filter((r) => r.step_rule === rule);
+      const last = Math.max(...rows.map((r) => r.epoch as number));
+      return new Map(rows.filter((r) => r.epoch === last).map((r) => [r.block as number, r.residual as number]));
+    };
+    const c = perBlock('corrected');
+    const p = perBlock('paper-era');
+    const blocks = [...c.keys()].sort((x, y) => x - y);
+    out.push({
+      label: `largest residual |J_l dθ_l − T| / |T| of the ReLU blocks at the last checkpoint of the ${CORRECTED} run`,
+      values: { corrected: num4(c.size ? Math.max(...c.values()) : NaN), 'paper-era': num4(p.size ? Math.max(...p.values()) : NaN) },
+      claim: 'the corrected rule realizes the target more closely than the paper-era rule on every ReLU block',
+      test: 'on every ReLU block, the corrected rule\'s residual is below the paper-era rule\'s (one seed: 5% margin)',
+      ...(blocks.length ? allOf(blocks.map((b) => compareSeeds(single(c.get(b)!), single(p.get(b) ?? NaN), { names: [`corrected, block ${b}`, 'paper-era'] }))) : { verdict: 'inconclusive' as const, why: 'no data: no residual rows of a ReLU block' }),
+    });
+  }
+  const loss = Object.fromEntries([CORRECTED, PAPER_ERA].map((l) => [l, finalTestLoss(table, l)]));
+  out.push({
+    label: 'final test loss',
+    values: Object.fromEntries(Object.entries(loss).map(([k, v]) => [k, meanStdText(v, 4)])),
+    claim: 'the rule does not change the loss curves\' outcome',
+    test: `the two rules' final test losses agree within ${100 * RULES_LOSS_MARGIN}% of the smaller: shown when |difference| + 2 pooled std is inside that margin, not shown when |difference| − 2 pooled std is outside it`,
+    ...agreeWithin(loss[CORRECTED]!, loss[PAPER_ERA]!, RULES_LOSS_MARGIN, { names: [CORRECTED, PAPER_ERA] }),
+  });
+  for (const [column, what] of [['ntk_probe_cos_init', 'NTK similarity to init'], ['cka_init', 'CKA to init of the last half-coupling']] as const) {
+    const v = Object.fromEntries([CORRECTED, PAPER_ERA].map((l) => [l, lastOf(analysis, l, column)]));
+    if (!Number.isFinite(v[CORRECTED]!) || !Number.isFinite(v[PAPER_ERA]!)) continue;
+    out.push({
+      label: `${what} at the last checkpoint (whether the rule changes the GN-vs-Adam conclusion: Figure 4's rule-gap finding)`,
+      values: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, num4(x)])),
+    });
+  }
+  return out;
+}
 
 export const appendixUpdateRules: RunsFigureSpec = {
   from: 'runs',
@@ -212,56 +291,7 @@ export const appendixUpdateRules: RunsFigureSpec = {
     return out;
   },
   findings(runs, analysis) {
-    const out: Finding[] = [];
-    const update = analysis.filter((r) => r.kind === 'update');
-    if (update.length > 0) {
-      const init = firstOf(update, CORRECTED, 'update_rel_diff');
-      const end = Object.fromEntries([CORRECTED, PAPER_ERA].map((l) => [l, lastOf(update, l, 'update_rel_diff')]));
-      out.push({
-        label: 'relative difference of the two rules\' updates at init (epoch 0)',
-        values: { [CORRECTED]: num4(init), 'weight RMS': num4(firstOf(update, CORRECTED, 'weight_rms')) },
-        claim: 'the rules agree near init (difference below 5%)',
-        verdict: twoValued(init < 0.05),
-      });
-      out.push({
-        label: 'relative difference of the two rules\' updates at the last checkpoint',
-        values: { ...Object.fromEntries(Object.entries(end).map(([k, v]) => [k, num4(v)])), 'weight RMS': num4(lastOf(update, CORRECTED, 'weight_rms')) },
-        claim: 'they drift apart as the weights grow (docs/paper.md: about 20% once the weights are about 0.3): larger than at init',
-        verdict: twoValued(end[CORRECTED]! > init),
-      });
-      const residual = analysis.filter((r) => r.kind === 'residual' && r.trained === CORRECTED && (r.block as number) > 1);
-      const perBlock = (s: string) => {
-        const rows = residual.filter((r) => r.step_rule === s);
-        const last = Math.max(...rows.map((r) => r.epoch as number));
-        return rows.filter((r) => r.epoch === last).map((r) => r.residual as number);
-      };
-      const c = perBlock('corrected');
-      const p = perBlock('paper-era');
-      out.push({
-        label: `largest residual |J_l dθ_l − T| / |T| of the ReLU blocks at the last checkpoint of the ${CORRECTED} run`,
-        values: { corrected: num4(c.length ? Math.max(...c) : NaN), 'paper-era': num4(p.length ? Math.max(...p) : NaN) },
-        claim: 'the corrected rule realizes the target more closely than the paper-era rule on every ReLU block',
-        verdict: twoValued(c.length > 0 && c.length === p.length && c.every((v, i) => v < p[i]!)),
-      });
-    }
-    const loss = Object.fromEntries([CORRECTED, PAPER_ERA].map((l) => [l, finalEval(runs, l, 'test_loss')]));
-    out.push({
-      label: 'final test loss',
-      values: Object.fromEntries(Object.entries(loss).map(([k, v]) => [k, num4(v)])),
-      claim: 'the rule does not change the loss curves\' outcome (final test losses within 5%)',
-      verdict: twoValued(Math.abs(loss[CORRECTED]! - loss[PAPER_ERA]!) <= 0.05 * Math.min(loss[CORRECTED]!, loss[PAPER_ERA]!)),
-    });
-    for (const [column, what] of [['ntk_probe_cos_init', 'NTK similarity to init'], ['cka_init', 'CKA to init of the last half-coupling']] as const) {
-      const v = Object.fromEntries([CORRECTED, PAPER_ERA].map((l) => [l, lastOf(analysis, l, column)]));
-      if (!Number.isFinite(v[CORRECTED]!) || !Number.isFinite(v[PAPER_ERA]!)) continue;
-      out.push({
-        label: `${what} at the last checkpoint`,
-        values: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, num4(x)])),
-        claim: 'both rules lead to the same lazy/not-lazy conclusion (both above or both below 0.9)',
-        verdict: twoValued((v[CORRECTED]! > 0.9) === (v[PAPER_ERA]! > 0.9)),
-      });
-    }
-    return out;
+    return rulesFindings(runs.table, analysis);
   },
   settings(o) {
     const d = derivedSettings(this.runs(o));

@@ -1,16 +1,16 @@
 /**
  * GN sweeps of the appendix (init std, learning rate, weight decay, regularized pseudo-inverse):
  * one mini-batch MNIST GN run per value, plus Adam for reference, drawn as training loss, test loss
- * and test accuracy, with the finding "no GN variant reaches Adam's test loss".
+ * and test accuracy, judged at matched training loss (matchedLossFindings).
  */
 import type { ExperimentConfig } from '../../experiments/config.js';
 import type { DeepPartial } from '../../experiments/presets.js';
 import { figureFromRows, type ResultRow } from '../../plots/rows.js';
 import type { DrawnFigure, FigureOptions, FigureRuns, Finding, RunRef } from '../figure.js';
-import { epochTrainLoss, firstAtOrBelow, runSeries, valueAt } from '../measures.js';
-import { distinct, where, type ResultsTable } from '../table.js';
-import { allOf, compareSeeds, meanStdText } from '../verdict.js';
-import { appendixRun, finalEval, lossRows, num4, sweepLabel } from './appendix-shared.js';
+import { atMatchedTrainLoss, LEFT_INIT_FRACTION, leftInit, perRun, type MatchedLoss } from '../measures.js';
+import { where, type ResultsTable } from '../table.js';
+import { allOf, compareSeeds, meanStdText, type Judged } from '../verdict.js';
+import { appendixRun, lossRows, sweepLabel } from './appendix-shared.js';
 import { finalTestLoss } from './appendix-switch.js';
 
 /** One value of a GN sweep. */
@@ -63,75 +63,100 @@ export function sweepFigure(runs: FigureRuns, name: string, title: string, capti
 }
 
 /**
- * Final test loss and accuracy of every curve, and whether every GN variant among `labels` ends
- * with a higher test loss than Adam: per seed from the runs' table, each variant against Adam
- * with compareSeeds (shown / not shown beyond two pooled std, else inconclusive), all combined.
+ * Generalization at matched training loss, per seed (runs paired by seed): `curve`'s and `ref`'s
+ * test loss at the first epoch each one's epoch training loss is at or below the higher of the two
+ * runs' lowest epoch training losses (a level both reach; see measures.ts atMatchedTrainLoss).
+ * `trainLoss` is that level. A slow optimizer compared at the end of training is judged on how far
+ * it got; at matched training loss, on how well it generalizes.
+ *
+ * @example
+ * testLossAtMatchedTrainLoss(table, 'lr 1e-3 (gn)').ref; // Adam's test loss where it had GN's training loss
  */
-export function aboveAdamFindings(runs: FigureRuns, labels: readonly string[], what: string, claim: string): Finding[] {
-  const all = [...labels, 'adam'];
-  const loss = Object.fromEntries(all.map((l) => [l, finalTestLoss(runs.table, l)]));
-  const acc = Object.fromEntries(all.map((l) => [l, finalEval(runs, l, 'test_acc')]));
-  return [
-    {
-      label: `final test loss, ${what}`,
-      values: Object.fromEntries(Object.entries(loss).map(([k, v]) => [k, meanStdText(v)])),
-      claim,
-      test: 'each GN variant\'s final test loss is above Adam\'s by more than 2 pooled std (per seed)',
-      ...(labels.length === 0 ? { verdict: 'inconclusive' as const, why: 'no data: no GN variant' } : allOf(labels.map((l) => compareSeeds(loss[l]!, loss.adam!, { names: [l, 'adam'], direction: 'above' })))),
-    },
-    { label: `final test accuracy, ${what}`, values: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, num4(v)])) },
+export function testLossAtMatchedTrainLoss(table: ResultsTable, curve: string, ref = 'adam'): MatchedLoss & { trainLoss: number[] } {
+  const m = atMatchedTrainLoss(table, curve, ref);
+  return { ...m, trainLoss: m.level };
+}
+
+/**
+ * "Too short / never left init" when either side of a matched comparison has a seed whose epoch
+ * training loss never fell {@link LEFT_INIT_FRACTION} below its loss at init, else null.
+ */
+function neverLeftInit(m: MatchedLoss, curve: string, ref: string): Judged | null {
+  const stuck = [
+    ...(m.curveLeftInit.some((v) => !v) ? [curve] : []),
+    ...(m.refLeftInit.some((v) => !v) ? [ref] : []),
   ];
+  if (stuck.length === 0) return null;
+  return { verdict: 'inconclusive', why: `too short / never left init: ${stuck.join(' and ')} ${stuck.length > 1 ? 'stay' : 'stays'} within ${100 * LEFT_INIT_FRACTION}% of the initial training loss in some seed, so any comparison holds by construction` };
 }
 
 /**
- * Generalization at matched training loss, per seed (runs paired by seed): `curve`'s final test
- * loss, and `ref`'s test loss at the first epoch where ref's epoch training loss is at or below
- * `curve`'s final one (NaN when ref never trains that far). A slow optimizer compared at the end
- * of training is judged on how far it got; at matched training loss, on how well it generalizes.
+ * The sweep's generalization claim at matched training loss: every GN variant's test loss is above
+ * `ref`'s (Adam's) at the first epoch each reaches a training loss both reach (see
+ * {@link testLossAtMatchedTrainLoss}), each beyond 2 pooled std (one seed: 5%). A variant (or Adam)
+ * that never left init makes its part inconclusive ("too short / never left init"), not a
+ * comparison. Then each variant's final test loss and accuracy, as measurements.
  *
  * @example
- * testLossAtMatchedTrainLoss(table, 'GN lr 1e-3').ref; // Adam's test loss where it had GN's training loss
- */
-export function testLossAtMatchedTrainLoss(table: ResultsTable, curve: string, ref = 'adam'): { curve: number[]; ref: number[]; trainLoss: number[] } {
-  const out = { curve: [] as number[], ref: [] as number[], trainLoss: [] as number[] };
-  for (const seed of distinct(where(table, { curve }), 'seed')) {
-    const own = where(table, { curve, seed });
-    const other = where(table, { curve: ref, seed });
-    const train = runSeries(epochTrainLoss(own), 'epoch');
-    const test = runSeries(where(own, { metric: 'test_loss' }), 'epoch');
-    const level = train[train.length - 1]?.value ?? NaN;
-    const at = Number.isFinite(level) ? firstAtOrBelow(runSeries(epochTrainLoss(other), 'epoch'), level) : NaN;
-    out.trainLoss.push(level);
-    out.curve.push(test[test.length - 1]?.value ?? NaN);
-    out.ref.push(Number.isFinite(at) ? valueAt(runSeries(where(other, { metric: 'test_loss' }), 'epoch'), at) : NaN);
-  }
-  return out;
-}
-
-/**
- * The sweep's generalization claim at matched training loss: every GN variant's final test loss is
- * above Adam's test loss when Adam had the same training loss (see {@link testLossAtMatchedTrainLoss}).
- *
- * @example
- * matchedLossFindings(table, ['GN lr 1e-1', 'GN lr 1e-3'], 'GN learning rates');
+ * matchedLossFindings(table, ['lr 1e-1 (gn)', 'lr 1e-3 (gn)'], 'GN learning rates');
  */
 export function matchedLossFindings(table: ResultsTable, labels: readonly string[], what: string, ref = 'adam'): Finding[] {
   const m = Object.fromEntries(labels.map((l) => [l, testLossAtMatchedTrainLoss(table, l, ref)]));
   const values: Record<string, string> = {};
   for (const l of labels) {
-    values[`${l}: final train / test`] = `${meanStdText(m[l]!.trainLoss)} / ${meanStdText(m[l]!.curve)}`;
-    values[`${ref} test at that train loss`] = values[`${ref} test at that train loss`] ? `${values[`${ref} test at that train loss`]}; ${meanStdText(m[l]!.ref)}` : meanStdText(m[l]!.ref);
+    values[l] = `train level ${meanStdText(m[l]!.level)}: test ${meanStdText(m[l]!.curve)} (epoch ${meanStdText(m[l]!.curveEpoch)}) vs ${ref} ${meanStdText(m[l]!.ref)} (epoch ${meanStdText(m[l]!.refEpoch)})`;
   }
-  const parts = labels.map((l) => {
-    const c = compareSeeds(m[l]!.curve, m[l]!.ref, { names: [l, `${ref} at matched training loss`], direction: 'above' });
-    return m[l]!.ref.every((v) => !Number.isFinite(v)) && m[l]!.curve.some(Number.isFinite) ? { ...c, why: `${ref} never reached ${l}'s final training loss (${meanStdText(m[l]!.trainLoss)}): ${c.why}` } : c;
+  const parts = labels.map((l): Judged => {
+    if (m[l]!.seeds.length === 0) return { verdict: 'inconclusive', why: `no data: no seed has both ${l} and ${ref}` };
+    const stuck = neverLeftInit(m[l]!, l, ref);
+    if (stuck) return stuck;
+    return compareSeeds(m[l]!.curve, m[l]!.ref, { names: [l, `${ref} at the same training loss`], direction: 'above' });
+  });
+  const all = [...labels, ref];
+  const final = Object.fromEntries(all.map((l) => [l, finalTestLoss(table, l)]));
+  return [
+    {
+      label: `test loss at matched training loss, ${what}`,
+      values,
+      claim: `at the same training loss, every GN variant has a higher test loss than ${ref} (it generalizes worse, not just trains slower or faster)`,
+      test: `per seed, the training-loss level is the higher of the two runs' lowest epoch training losses; each GN variant's test loss at the first epoch it reaches that level is above ${ref}'s at the first epoch ${ref} reaches it, by more than 2 pooled std (one seed: 5%); inconclusive (too short / never left init) where a run's training loss never falls ${100 * LEFT_INIT_FRACTION}% below its initial value`,
+      ...(labels.length === 0 ? { verdict: 'inconclusive' as const, why: 'no data: no GN variant' } : allOf(parts)),
+    },
+    { label: `final test loss, ${what}`, values: Object.fromEntries(all.map((l) => [l, meanStdText(final[l]!)])) },
+    { label: `final test accuracy, ${what}`, values: Object.fromEntries(all.map((l) => [l, meanStdText(finalTestAcc(table, l), 4)])) },
+  ];
+}
+
+function finalTestAcc(table: ResultsTable, curve: string): number[] {
+  return perRun(where(table, { curve, metric: 'test_acc' }), {}, 'epoch', (p) => p.at(-1)?.value ?? NaN);
+}
+
+/**
+ * The lr sweep's "smaller learning rates only slow GN down, the largest ends lowest": the largest
+ * learning rate's final test loss is below each smaller one's (per seed, beyond 2 pooled std; one
+ * seed: 5%). A smaller learning rate whose run never left init makes its part inconclusive: it
+ * would hold by construction.
+ *
+ * @example
+ * largestLrFindings(table, [{ label: 'lr 1e-1 (gn)', lr: 0.1 }, { label: 'lr 1e-3 (gn)', lr: 1e-3 }]);
+ */
+export function largestLrFindings(table: ResultsTable, curves: readonly { label: string; lr: number }[]): Finding[] {
+  const present = curves.filter((c) => table.some((r) => r.curve === c.label));
+  const largest = present.reduce<{ label: string; lr: number } | undefined>((a, b) => (a === undefined || b.lr > a.lr ? b : a), undefined);
+  const final = Object.fromEntries(present.map((c) => [c.label, finalTestLoss(table, c.label)]));
+  const others = present.filter((c) => c !== largest);
+  const parts = others.map((c): Judged => {
+    const left = leftInit(table, c.label);
+    if (left.length === 0) return { verdict: 'inconclusive', why: `no data: no training loss for ${c.label}` };
+    if (left.some((v) => !v)) return { verdict: 'inconclusive', why: `too short / never left init: ${c.label} stays within ${100 * LEFT_INIT_FRACTION}% of its initial training loss in some seed, so "${largest!.label} ends lower" holds by construction` };
+    return compareSeeds(final[largest!.label]!, final[c.label]!, { names: [largest!.label, c.label] });
   });
   return [{
-    label: `test loss at matched training loss, ${what}`,
-    values,
-    claim: `at the same training loss, every GN variant has a higher test loss than ${ref} (it generalizes worse, not just trains differently)`,
-    test: `each GN variant's final test loss is above ${ref}'s test loss at the first epoch its epoch training loss was as low, by more than 2 pooled std`,
-    ...(labels.length === 0 ? { verdict: 'inconclusive' as const, why: 'no data: no GN variant' } : allOf(parts)),
+    label: 'final test loss of each GN learning rate',
+    values: Object.fromEntries(present.map((c) => [c.label, meanStdText(final[c.label]!)])),
+    claim: 'smaller learning rates only slow GN down: the largest one ends with the lowest test loss',
+    test: `the largest learning rate's final test loss is below each smaller one's by more than 2 pooled std (one seed: 5%); inconclusive (never left init) for a learning rate whose run stays within ${100 * LEFT_INIT_FRACTION}% of its initial training loss`,
+    ...(largest === undefined || others.length === 0 ? { verdict: 'inconclusive' as const, why: `no data: at least two GN learning rates are needed (present: ${present.map((c) => c.label).join(', ') || 'none'})` } : allOf(parts)),
   }];
 }
 

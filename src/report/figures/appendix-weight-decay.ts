@@ -4,7 +4,7 @@
  */
 import { commonSettings, derivedSettings, type FigureOptions, type RunsFigureSpec } from '../figure.js';
 import { appendixDeviations, sci } from './appendix-shared.js';
-import { aboveAdamFindings, gnCurves, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
+import { gnCurves, matchedLossFindings, sweepFigure, sweepRuns, type SweepValue } from './appendix-sweep.js';
 
 /**
  * Weight decays of GN per profile. docs/paper.md gives no value; the authors' tuning range is
@@ -31,7 +31,7 @@ export const appendixWeightDecay: RunsFigureSpec = {
     return [sweepFigure(runs, 'appendix-weight-decay', 'GN with weight decay, mini-batch MNIST', 'GN without and with weight decay (decoupled: theta ← theta − lr (dTheta + wd theta)), and Adam without weight decay.')];
   },
   findings(runs) {
-    return aboveAdamFindings(runs, gnCurves(runs), 'GN with and without weight decay vs Adam', 'GN with weight decay still ends with a higher test loss than Adam');
+    return matchedLossFindings(runs.table, gnCurves(runs), 'GN with and without weight decay vs Adam');
   },
   settings(o) {
     const refs = this.runs(o);

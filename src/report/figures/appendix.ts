@@ -20,16 +20,18 @@ export {
   APPENDIX_QUICK_CAP, LONGER_FACTOR, PAPER_LONGER_EPOCHS, appendixRun, appendixEpochs, longerEpochs, sweepLabel, withVerticalMarker, wrappedFigure,
 } from './appendix-shared.js';
 export { INIT_STDS } from './appendix-init.js';
-export { matchedLossFindings, testLossAtMatchedTrainLoss, aboveAdamFindings, gnCurves } from './appendix-sweep.js';
-export { longerFindings, drawLonger, secondHalfRate } from './appendix-longer.js';
+export { matchedLossFindings, testLossAtMatchedTrainLoss, largestLrFindings, gnCurves } from './appendix-sweep.js';
+export { longerFindings, drawLonger, secondHalfRate, secondHalfImprovement } from './appendix-longer.js';
 export { GN_LRS } from './appendix-lr.js';
 export { GN_WEIGHT_DECAYS } from './appendix-weight-decay.js';
 export { PINV_LEVELS, PINV_FAMILIES, type PinvFamily } from './appendix-pinv.js';
 export { CKA_PROBE } from './appendix-cka.js';
 export { testAccuracyFindings, gapRows } from './appendix-test-accuracy.js';
-export { lazierThanRivals } from './appendix-checkpoints.js';
+export { halfTable, lastPerHalf, motionFindings, type MotionOptions } from './appendix-checkpoints.js';
+export { weightFindings } from './appendix-weights.js';
+export { ckaBlockFindings } from './appendix-cka.js';
 export { switchFindings, switchFindingsOf, testLossChangeAfter, finalTestLoss, switchEpoch, switchLabel } from './appendix-switch.js';
-export { RULES_PROBE, relativeDifference, weightRms, stepRuleName } from './appendix-rules.js';
+export { RULES_PROBE, RULES_LOSS_MARGIN, relativeDifference, rulesFindings, weightRms, stepRuleName } from './appendix-rules.js';
 export {
   APPROX_GN_OPTIMIZERS, APPROX_LABELS, approxCurves, matchedTrainLoss, approximationExplains, directionExplains, approxGnFindings,
   generalizationRows, drawApproxGn,

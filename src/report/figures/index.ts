@@ -7,7 +7,7 @@ import { fig4 } from './fig4-ntk-cka.js';
 import { fig5 } from './fig5-no-bottleneck.js';
 
 export { fig1, fullBatchFindings, fig1Findings, drawFig1, stepsToLevel, FIG1_FACTOR, type Fig1DrawOptions } from './fig1-fullbatch.js';
-export { fig2, miniBatchFindings, fig2Findings, drawFig2, miniBatchPlotRows, lastThirdTrainRate, MIN_EPOCHS_TO_JUDGE } from './fig2-minibatch.js';
+export { fig2, miniBatchFindings, fig2Findings, drawFig2, miniBatchPlotRows, lastThirdTrainRate, MIN_EPOCHS_TO_JUDGE, SATURATION_PCT, saturationVerdict } from './fig2-minibatch.js';
 export { fig3, batchChangeFindings, fig3Findings, drawFig3, batchChange } from './fig3-batch-change.js';
 export { fig4, fig4Findings, drawFig4, ckaPanels, halfOf, lastRatePerEpoch, FIG4_PROBE } from './fig4-ntk-cka.js';
 export { fig5, fig5Findings, drawFig5, FIG5_FULL, FIG5_MINI } from './fig5-no-bottleneck.js';
