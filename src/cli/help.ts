@@ -1,3 +1,5 @@
+import { KFAC_FLAGS, LM_FLAGS } from './optimizer-flags.js';
+
 /**
  * What `exact-gn <command> --help` prints: one sentence on what the command does, then every
  * flag with what it means and its default. A command without an entry here prints its usage line.
@@ -19,7 +21,7 @@ const GN_FLAGS: Record<string, string> = {
   pinv: 'pseudo-inverse of A: truncated (default, the paper\'s rtol/atol), none (exact, needs rank n), damped or transpose',
   rtol: 'truncation: keep singular values s >= max(rtol * s_max, atol) (default 1e-2)',
   atol: 'truncation: absolute floor for singular values (default 1e-5)',
-  damping: 'lambda of pinv damped, (A A^T + lambda I)^-1 (default 1e-3)',
+  damping: 'lambda of pinv damped, (A A^T + lambda I)^-1 (default 1e-3); with --optimizer damped-gn, the initial lambda',
 };
 
 export const COMMAND_HELP: Record<string, CommandHelp> = {
@@ -40,17 +42,23 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     examples: ['exact-gn init --input-dim 784 --hidden 8000 --blocks 2 --classes 10 --seed 42 --out model.safetensors'],
   },
   step: {
-    summary: 'Takes one optimizer step (exact GN, SGD or Adam) on a batch file and writes the updated checkpoint (optimizer state included); prints the batch loss before the step.',
+    summary: 'Takes one optimizer step (exact GN, SGD, Adam, K-FAC or damped GN) on a batch file and writes the updated checkpoint (optimizer state included); prints the batch loss before the step.',
     flags: {
       checkpoint: 'input checkpoint (from init or a previous step); required',
       batch: 'batch file: safetensors with x [n, d] F32 and y [n] I32 labels; required',
-      optimizer: 'gn, sgd or adam; required',
+      optimizer: 'gn, sgd, adam, kfac or damped-gn; required',
       lr: 'learning rate, > 0 (GN applies it as theta -= lr * dTheta); required',
       ...GN_FLAGS,
       'weight-decay': 'L2 weight decay (default 0)',
+      ...KFAC_FLAGS,
+      ...LM_FLAGS,
       out: 'checkpoint file to write; required (nothing is written when anything fails)',
     },
-    examples: ['exact-gn step --checkpoint model.safetensors --batch batch.safetensors --optimizer gn --lr 0.1 --out next.safetensors'],
+    examples: [
+      'exact-gn step --checkpoint model.safetensors --batch batch.safetensors --optimizer gn --lr 0.1 --out next.safetensors',
+      'exact-gn step --checkpoint model.safetensors --batch batch.safetensors --optimizer kfac --lr 0.1 --kfac-damping 1e-2 --inv-every 10 --out next.safetensors',
+      'exact-gn step --checkpoint model.safetensors --batch batch.safetensors --optimizer damped-gn --lr 0.1 --damping 100 --adapt gain-ratio --out next.safetensors',
+    ],
   },
   run: {
     summary: 'Trains one run (a config file or a preset), resuming or reusing a finished run with the same config from the runs cache; prints the run\'s folder.',
@@ -69,8 +77,10 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       index: 'with --plan: the entry to train, 0..entries-1 (default $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX)',
       runs: 'with --plan: the shared runs folder (default $EXACT_GN_RUNS_DIR, else runs/)',
       'stale-after': 'with --plan: seconds after which the lock of a task on another host or container that stopped heartbeating is taken over (default 300)',
+      damping: 'with a damped-gn preset: the initial lambda (default 100)',
+      ...Object.fromEntries(Object.entries({ ...KFAC_FLAGS, ...LM_FLAGS }).map(([k, v]) => [k, `with a ${k in KFAC_FLAGS ? 'kfac' : 'damped-gn'} preset: ${v.replace(/^(K-FAC|damped GN): /, '')}`])),
     },
-    examples: ['exact-gn run --preset fullbatch-mnist-gn --profile quick', 'exact-gn run --plan plan.json --index $SLURM_ARRAY_TASK_ID --runs /scratch/runs'],
+    examples: ['exact-gn run --preset fullbatch-mnist-gn --profile quick', 'exact-gn run --preset minibatch-mnist-kfac --inv-every 5 --decay 0.9', 'exact-gn run --plan plan.json --index $SLURM_ARRAY_TASK_ID --runs /scratch/runs'],
   },
   plan: {
     summary: 'Writes every run a report needs, once each (runs shared by figures appear once), with its key, config and a cost estimate from docs/benchmarks.md, ' +

@@ -15,6 +15,7 @@ import { PINV_METHODS, type PinvMethod } from '../linalg/index.js';
 import { checkWritableFile } from '../io/fs-errors.js';
 import { parseStepCount } from '../optim/state-checks.js';
 import { numberFlag, parseArgs, seedFlag, stringFlag } from './args.js';
+import { OPTIMIZER_FLAG_SPEC, optimizerFlagOptions } from './optimizer-flags.js';
 
 export function initCommand(argv: readonly string[]): string {
   const p = parseArgs(argv, {
@@ -88,6 +89,7 @@ export function stepCommand(argv: readonly string[]): string {
     atol: { type: 'string' },
     damping: { type: 'string' },
     'weight-decay': { type: 'string' },
+    ...OPTIMIZER_FLAG_SPEC,
     out: { type: 'string', required: true },
   }, 'step');
   checkWritableFile(stringFlag(p, 'out')!, '--out');
@@ -109,11 +111,13 @@ export function stepCommand(argv: readonly string[]): string {
     const v = numberFlag(p, flag, { min: 0 });
     if (v !== undefined) gn[key] = v;
   }
-  if (name !== 'gn' && Object.keys(gn).length > 0) throw new ConfigError('--optimizer', `GN options (${Object.keys(gn).map((k) => `--${k}`).join(', ')}) need --optimizer gn`);
+  const usesGn = name === 'gn' || name === 'damped-gn';
+  if (!usesGn && Object.keys(gn).length > 0) throw new ConfigError('--optimizer', `GN options (${Object.keys(gn).map((k) => `--${k}`).join(', ')}) need --optimizer gn or damped-gn`);
+  const approx = optimizerFlagOptions(p, name);
   const ckptPath = stringFlag(p, 'checkpoint')!;
   const lr = numberFlag(p, 'lr', { exclusiveMin: 0 })!;
   const weightDecay = numberFlag(p, 'weight-decay', { min: 0 });
-  const optimizer = createOptimizer({ name, lr, ...(weightDecay !== undefined ? { weightDecay } : {}), ...(name === 'gn' ? { gn } : {}) });
+  const optimizer = createOptimizer({ name, lr, ...(weightDecay !== undefined ? { weightDecay } : {}), ...(usesGn ? { gn } : {}), ...approx });
   const { model, extra, metadata } = loadCheckpoint(ckptPath);
   try {
     const batch = readBatchFile(stringFlag(p, 'batch')!, model.config.inputDim, model.config.classes);

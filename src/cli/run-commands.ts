@@ -11,6 +11,8 @@ import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
 import { registerCommand } from './main.js';
 import { numberFlag, parseArgs, seedFlag, stringFlag, type Parsed } from './args.js';
 import { planRunCommand } from './plan-commands.js';
+import { OPTIMIZER_FLAG_SPEC, optimizerFlagOptions } from './optimizer-flags.js';
+import { deepMerge } from '../experiments/presets.js';
 
 const RUN_USAGE =
   'exact-gn run CONFIG.json | --preset NAME [--profile quick|medium|paper] [--seed N] [--rule block|half-coupling] [--epochs N] [--fallback]  ' +
@@ -44,13 +46,30 @@ function presetConfig(p: Parsed): { config: ExperimentConfig; note?: string } {
   if (seed !== undefined) opts.seed = seed;
   const epochs = numberFlag(p, 'epochs', { integer: true, min: 1 });
   if (epochs !== undefined) opts.epochs = epochs;
-  const config = preset(name, opts);
+  const config = withOptimizerFlags(p, preset(name, opts));
   if (config.dataset.name !== 'cifar10' || cifar10Available(config.dataset.dir)) return { config };
   if (p.flags.fallback !== true) {
     throw new ConfigError('--preset', `${name} needs CIFAR-10, which is not found (set EXACT_GN_CIFAR10_DIR to the extracted cifar-10-batches-bin folder), ` +
       'or pass --fallback to run the same settings on Fashion-MNIST');
   }
   return { config: fallback(config), note: `CIFAR-10 not found: running ${name} on Fashion-MNIST instead (labelled as a fallback)` };
+}
+
+/**
+ * A preset with the K-FAC / damped-GN flags applied (--damping: damped GN's initial lambda). The
+ * label names the flags given, so that the run folder says what differs from the preset.
+ */
+export function withOptimizerFlags(p: Parsed, config: ExperimentConfig): ExperimentConfig {
+  const name = config.optimizer.name;
+  const extra: Record<string, unknown> = { ...optimizerFlagOptions(p, name) };
+  const damping = numberFlag(p, 'damping', { exclusiveMin: 0 });
+  if (damping !== undefined) {
+    if (name !== 'damped-gn') throw new ConfigError('--damping', `with --preset sets damped GN's initial lambda; it needs a damped-gn preset, not a ${JSON.stringify(name)} one`);
+    extra.gn = { damping };
+  }
+  if (Object.keys(extra).length === 0) return config;
+  const given = Object.keys({ ...OPTIMIZER_FLAG_SPEC, damping: 0 }).filter((f) => p.flags[f] !== undefined).map((f) => (p.flags[f] === true ? `--${f}` : `--${f} ${String(p.flags[f])}`));
+  return deepMerge(config, { optimizer: extra, label: `${config.label ?? 'preset run'} [${given.join(' ')}]` });
 }
 
 /** `exact-gn run`: trains (or resumes, or finds in the cache) one run and prints its directory. */
@@ -69,14 +88,21 @@ export async function runCommand(argv: readonly string[]): Promise<string> {
     index: { type: 'string' },
     runs: { type: 'string' },
     'stale-after': { type: 'string' },
+    damping: { type: 'string' },
+    ...OPTIMIZER_FLAG_SPEC,
   }, 'run', { positionals: Infinity }); // the config file; more than one is refused below, with the usage
-  if (p.flags.plan !== undefined) return planRunCommand(p);
+  if (p.flags.plan !== undefined) {
+    for (const f of ['damping', ...Object.keys(OPTIMIZER_FLAG_SPEC)]) {
+      if (p.flags[f] !== undefined) throw new ConfigError(`--${f}`, 'does not apply with --plan: the plan entry fixes the whole config');
+    }
+    return planRunCommand(p);
+  }
   for (const f of ['index', 'runs', 'stale-after']) if (p.flags[f] !== undefined) throw new ConfigError(`--${f}`, 'only applies with --plan PLAN.json');
   const hasPreset = p.flags.preset !== undefined;
   if (p.positionals.length > 1) throw new ConfigError('run', `takes one config file, got ${p.positionals.length}: ${p.positionals.join(' ')}`);
   if (hasPreset === (p.positionals.length === 1)) throw new ConfigError('run', `give either a CONFIG.json file or --preset NAME; usage: ${RUN_USAGE}`);
   if (!hasPreset) {
-    for (const f of ['profile', 'seed', 'rule', 'epochs', 'fallback']) {
+    for (const f of ['profile', 'seed', 'rule', 'epochs', 'fallback', 'damping', ...Object.keys(OPTIMIZER_FLAG_SPEC)]) {
       if (p.flags[f] !== undefined) throw new ConfigError(`--${f}`, 'only applies with --preset; put it in the config file instead');
     }
   }

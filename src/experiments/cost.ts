@@ -62,11 +62,20 @@ const MEMORY_FACTOR: Record<OptimizerName, number> = { gn: 3, sgd: 3, adam: 5, k
  * Optimizers without a measured step of their own, as a multiple of the measured GN step on the same
  * device (`npm run bench:approx-gn` at the MNIST quick size h 512, n 128 on blas): damped GN 1.3x
  * (a JVP and a forward more), K-FAC 1.8x plus its inverse refresh (1.6x, every invEvery steps).
- * K-FAC's factor products grow as n h^2 and its refresh as h^3, so at paper scale this is low.
+ * K-FAC's own work grows faster than GN's: its factor products A^T A cost n (h+1)^2 per half against
+ * GN's work of about n h d, so its extra 0.8x grows as (h+1)/513; its refresh factors (h+1)^2
+ * matrices, (h+1)^3 against n h d, so its 1.6x grows as ((h+1)/513)^2 (128/n). Checked on the
+ * 2-core machine (blas, under load): at h 2048, n 1024 this gives 4.2x + 3.2x per refresh where
+ * 3.0x + 2.6x was measured; at h 8000, n 1024, 13.5x + 49x (measured: a 39 s step, a 322 s refresh).
  */
-function gnMultiple(o: ResolvedOptimizer): number | null {
+function gnMultiple(o: ResolvedOptimizer, cfg: ResolvedConfig): number | null {
   if (o.name === 'damped-gn') return 1.3;
-  if (o.name === 'kfac') return 1.8 + 1.6 / (o.kfac?.invEvery ?? 10);
+  if (o.name === 'kfac') {
+    const m = cfg.model;
+    const s = ((m.hidden ?? m.inputDim / 2) + 1) / 513;
+    const n = cfg.batch.mode === 'full' ? cfg.batch.n : cfg.batch.size;
+    return 1 + 0.8 * s + (1.6 * s * s * (128 / n)) / (o.kfac?.invEvery ?? 10);
+  }
   return null;
 }
 
@@ -158,7 +167,7 @@ export function estimateRun(cfg: ResolvedConfig): RunEstimate {
       const resolved = optimizerForEpoch(cfg, e).optimizer;
       const opt = resolved.name;
       const own = nearest(device, opt, stepFlops);
-      const multiple = own ? 1 : gnMultiple(resolved);
+      const multiple = own ? 1 : gnMultiple(resolved, cfg);
       const b = own ?? (multiple === null ? null : nearest(device, 'gn', stepFlops));
       if (b === null || multiple === null) return null;
       const at = `d ${b.d}, h ${b.h ?? 'none'}, L ${b.L}, n ${b.n} (${b.backend})`;

@@ -36,7 +36,7 @@ import {
 } from '../model/revmlp.js';
 import { phase } from './phases.js';
 import { crossEntropyHost, softmaxHost } from '../model/loss.js';
-import { checkLabels, checkStepInputs, nonFiniteInputError } from '../model/batch-checks.js';
+import { checkBatch, nonFiniteInputError } from '../model/batch-checks.js';
 import { featureWidth } from '../model/config.js';
 
 /** Function-space target e in logit space. */
@@ -214,12 +214,9 @@ export function functionSpaceTarget(
  * disposeParams(update);
  */
 export function gnUpdate(model: RevMLP, x: tf.Tensor2D, labels: Int32Array, options: Partial<GNOptions> = {}): GNUpdate {
-  checkStepInputs(model, x, labels, options);
+  const { n } = checkBatch(model, x, labels, options);
   const o = gnOptions(options);
   const cfg = model.config;
-  model.checkInput(x);
-  const n = x.shape[0];
-  checkLabels(labels, n, cfg.classes);
   const half = cfg.inputDim / 2;
   const L = cfg.blocks;
 

@@ -3,7 +3,7 @@
  * and, when a batch loss comes out non-finite, whether the inputs (not the model) are to blame.
  */
 import { tf as tfjs, type tf } from '../backend/core.js';
-import { ConfigError, DataError, show } from '../util/errors.js';
+import { ConfigError, DataError, NumericalError, show } from '../util/errors.js';
 import type { RevMLP } from './revmlp.js';
 
 /**
@@ -40,6 +40,31 @@ export function checkStepInputs(model: RevMLP, x: tf.Tensor2D, labels: ArrayLike
   if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
     throw new ConfigError('options', `expected an object of options (or leave it out for the defaults), got ${show(options)}`);
   }
+}
+
+/**
+ * The prologue of every step entry (gnUpdate, lossAndGrad, K-FAC's statistics): the argument
+ * checks of {@link checkStepInputs} (labels included), then the batch size n and classes k.
+ *
+ * @example
+ * const { n, k } = checkBatch(model, x, labels); // throws a ConfigError naming the bad argument
+ */
+export function checkBatch(model: RevMLP, x: tf.Tensor2D, labels: ArrayLike<number>, options?: unknown): { n: number; k: number } {
+  checkStepInputs(model, x, labels, options);
+  return { n: x.shape[0], k: model.config.classes };
+}
+
+/**
+ * The batch loss when it is finite; else the error that says why: a DataError naming the first
+ * NaN or infinity of x when the inputs hold one, otherwise a NumericalError (the model diverged).
+ * `when` names the step in the message, e.g. ' before the GN step'.
+ *
+ * @example
+ * finiteBatchLoss(crossEntropyHost(logits, labels, n, k), x, ' before the K-FAC step');
+ */
+export function finiteBatchLoss(loss: number, x: tf.Tensor2D, when = ''): number {
+  if (Number.isFinite(loss)) return loss;
+  throw nonFiniteInputError(x) ?? new NumericalError(`the batch loss is ${loss}${when}: the model has diverged (lower the learning rate)`);
 }
 
 /**

@@ -49,6 +49,19 @@ export function accuracyHost(logits: ArrayLike<number>, labels: ArrayLike<number
   return n === 0 ? NaN : correct / n;
 }
 
+/**
+ * The gradient of the mean cross-entropy w.r.t. the logits, (p - y) / n, as float32 rows [n, k]
+ * (p = softmax of the logits, y = one-hot labels).
+ *
+ * @example
+ * meanCrossEntropyGrad(softmaxHost([0, 0], 1, 2), [1], 1, 2); // Float32Array [0.5, -0.5]
+ */
+export function meanCrossEntropyGrad(p: ArrayLike<number>, labels: ArrayLike<number>, n: number, k: number): Float32Array {
+  const g = new Float32Array(n * k);
+  for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) g[r * k + c] = (p[r * k + c]! - (labels[r] === c ? 1 : 0)) / n;
+  return g;
+}
+
 /** One-hot rows [n, k] of integer labels, as float32 (for upload). */
 export function oneHot(labels: ArrayLike<number>, n: number, k: number): Float32Array {
   const y = new Float32Array(n * k);

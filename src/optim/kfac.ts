@@ -50,8 +50,8 @@ import { Rng } from '../util/rng.js';
 import { cholesky as tsCholesky, choleskySolveInPlace as tsCholeskySolveInPlace } from '../linalg/cholesky.js';
 import { symEigRows as tsSymEigRows } from '../linalg/sym-eig.js';
 import { nativeLinalg } from '../linalg/native.js';
-import { crossEntropyHost, softmaxHost } from '../model/loss.js';
-import { checkLabels, checkStepInputs, nonFiniteInputError } from '../model/batch-checks.js';
+import { crossEntropyHost, meanCrossEntropyGrad, softmaxHost } from '../model/loss.js';
+import { checkBatch, finiteBatchLoss } from '../model/batch-checks.js';
 import { checkOptimizerState } from './state-checks.js';
 import { disposeParams, halfVjpInput, type ForwardTrace, type HalfParams, type Params, type RevMLP } from '../model/revmlp.js';
 import type { Optimizer, OptimizerState, StepResult } from './optimizers.js';
@@ -137,20 +137,14 @@ export interface HalfStatistics {
  * halves[0].A.shape; // [h + 1, h + 1]
  */
 export function kfacStatistics(model: RevMLP, x: tf.Tensor2D, labels: Int32Array, o: Pick<KFACOptions, 'hessian' | 'curvature' | 'seed'>, step: number): { loss: number; halves: HalfStatistics[] } {
-  checkStepInputs(model, x, labels);
-  model.checkInput(x);
-  const n = x.shape[0];
-  const k = model.config.classes;
-  checkLabels(labels, n, k);
+  const { n, k } = checkBatch(model, x, labels);
   return tidy(() => {
     const tr = model.forwardTrace(x);
     const logits = tf.matMul<tf.Tensor2D>(tr.z, model.U).dataSync();
-    const loss = crossEntropyHost(logits, labels, n, k);
-    if (!Number.isFinite(loss)) throw nonFiniteInputError(x) ?? new NumericalError(`the batch loss is ${loss} before the K-FAC step: the model has diverged (lower the learning rate)`);
+    const loss = finiteBatchLoss(crossEntropyHost(logits, labels, n, k), x, ' before the K-FAC step');
     const p = softmaxHost(logits, n, k);
     // Logit cotangents: the loss gradient (p - y) / n, then the columns of C (or C eps).
-    const lossCot = new Float32Array(n * k);
-    for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) lossCot[r * k + c] = (p[r * k + c]! - (labels[r] === c ? 1 : 0)) / n;
+    const lossCot = meanCrossEntropyGrad(p, labels, n, k);
     const columns = curvatureCotangents(p, n, k, o, step);
     const toZ = (q: Float32Array): tf.Tensor2D => tf.matMul<tf.Tensor2D>(tf.tensor2d(q, [n, k]), model.Ut);
     const gLoss = halfCotangents(model, tr, toZ(lossCot));

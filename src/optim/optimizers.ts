@@ -9,12 +9,12 @@
  * const { loss } = opt.step(model, x, labels);
  */
 import { tf, tidy } from '../backend/core.js';
-import { ConfigError, NumericalError, show } from '../util/errors.js';
+import { ConfigError, show } from '../util/errors.js';
 import { gnOptions, gnUpdate, type BlockDiagnostics, type GNOptions } from '../gn/step.js';
 import { KFAC, kfacOptions, type KFACOptions } from './kfac.js';
 import { DampedGN, dampedGnGnOptions, dampedGnOptions, type DampedGNOptions, type DampedGNStepInfo } from './damped-gn.js';
-import { crossEntropyHost, softmaxHost } from '../model/loss.js';
-import { checkLabels, checkStepInputs, nonFiniteInputError } from '../model/batch-checks.js';
+import { crossEntropyHost, meanCrossEntropyGrad, softmaxHost } from '../model/loss.js';
+import { checkBatch, finiteBatchLoss } from '../model/batch-checks.js';
 import { checkOptimizerState } from './state-checks.js';
 import { assertFiniteParams, keepAll } from './update.js';
 import { disposeParams, forEachParam, halvesParamVjp, mapParams, type Params, type RevMLP } from '../model/revmlp.js';
@@ -121,19 +121,12 @@ export function createOptimizer(input: OptimizerConfig): Optimizer {
  * The caller owns the returned gradient tensors.
  */
 export function lossAndGrad(model: RevMLP, x: tf.Tensor2D, labels: Int32Array): { loss: number; grads: Params } {
-  checkStepInputs(model, x, labels);
-  model.checkInput(x);
-  const n = x.shape[0];
-  const k = model.config.classes;
-  checkLabels(labels, n, k);
+  const { n, k } = checkBatch(model, x, labels);
   return tidy(() => {
     const { blocks, z } = phase('forward', () => model.forwardHalves(x));
     const logits = phase('forward', () => tf.matMul<tf.Tensor2D>(z, model.U).dataSync());
-    const loss = crossEntropyHost(logits, labels, n, k);
-    if (!Number.isFinite(loss)) throw nonFiniteInputError(x) ?? new NumericalError(`the batch loss is ${loss}: the model has diverged (lower the learning rate)`);
-    const p = softmaxHost(logits, n, k);
-    const gl = new Float32Array(n * k);
-    for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) gl[r * k + c] = (p[r * k + c]! - (labels[r] === c ? 1 : 0)) / n;
+    const loss = finiteBatchLoss(crossEntropyHost(logits, labels, n, k), x);
+    const gl = meanCrossEntropyGrad(softmaxHost(logits, n, k), labels, n, k);
     return phase('VJP', () => {
       const gz = tf.matMul<tf.Tensor2D>(tf.tensor2d(gl, [n, k]), model.Ut);
       return { loss, grads: halvesParamVjp(model, blocks, gz) };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setupBackend } from '../helpers/backend.js';
 import { runExperiment } from '../../src/experiments/runner.js';
 import { validateConfig, type ExperimentConfig } from '../../src/experiments/config.js';
-import { listPresets, preset } from '../../src/experiments/presets.js';
+import { APPROX_GN_MEDIUM_HIDDEN, listPresets, preset } from '../../src/experiments/presets.js';
 import { withoutTimings, type StepRow } from '../../src/experiments/events.js';
 import { DEFAULT_KFAC } from '../../src/optim/kfac.js';
 import { DEFAULT_DAMPED_GN } from '../../src/optim/damped-gn.js';
@@ -66,6 +66,14 @@ test('presets: minibatch-mnist-kfac and minibatch-mnist-damped-gn match the exac
       assert.equal(cfg.optimizer.lr, gn.optimizer.lr, 'same learning rate as exact GN');
     }
   }
+  // Medium: the medium GN run at the narrower APPROX_GN_MEDIUM_HIDDEN (K-FAC's (h+1)^2 factors), said in the label.
+  for (const name of ['minibatch-mnist-kfac', 'minibatch-mnist-damped-gn']) {
+    const cfg = validateConfig(preset(name, { profile: 'medium' }));
+    const gn = validateConfig(preset('minibatch-mnist-gn', { profile: 'medium', overrides: { model: { hidden: APPROX_GN_MEDIUM_HIDDEN } } }));
+    assert.deepEqual({ ...cfg, optimizer: null, label: null }, { ...gn, optimizer: null, label: null }, `${name} medium`);
+    assert.ok(APPROX_GN_MEDIUM_HIDDEN + 1 > 1024, 'the batch stays below h + 1');
+    assert.match(cfg.label ?? '', new RegExp(`\\(medium, h ${APPROX_GN_MEDIUM_HIDDEN}\\)$`));
+  }
   const d = validateConfig(preset('minibatch-mnist-damped-gn', { rule: 'half-coupling' }));
   assert.equal(d.optimizer.gn?.rule, 'half-coupling');
   assert.equal(d.optimizer.lm?.adapt, 'gain-ratio');
@@ -108,7 +116,8 @@ test('run cost estimates cover K-FAC and damped GN (scaled from the GN step), K-
     const lm = estimateRun(validateConfig(preset('minibatch-mnist-damped-gn', { profile })));
     const kf = estimateRun(validateConfig(preset('minibatch-mnist-kfac', { profile })));
     assert.ok(lm.cpuSeconds > gn.cpuSeconds && kf.cpuSeconds > lm.cpuSeconds, `${profile}: ${gn.cpuSeconds} < ${lm.cpuSeconds} < ${kf.cpuSeconds}`);
-    assert.match(kf.basis, /kfac ~1\.96x the gn step/, '1.8 + 1.6 / 10');
+    // Quick (h 512, n 128): 1.8 + 1.6 / 10; paper (h 8000, n 1024): the factor work grows as h^2, the refresh as h^3.
+    assert.match(kf.basis, profile === 'quick' ? /kfac ~1\.96x the gn step/ : /kfac ~18\.3\dx the gn step/);
     assert.match(lm.basis, /damped-gn ~1\.30x the gn step/);
     assert.ok(kf.memoryMB > gn.memoryMB, 'K-FAC keeps (h+1)^2 factors per half');
   }

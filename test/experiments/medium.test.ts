@@ -84,7 +84,8 @@ test('the whole medium set stays within about 12 CPU hours on the benchmark mach
     }
   }
   const hours = [...keys.values()].reduce((a, b) => a + b, 0) / 3600;
-  assert.ok(hours > 6 && hours < 12.5, `medium estimate ${hours.toFixed(2)} CPU hours`);
+  // About 11.6 h for the paper's figures, plus about 2.2 h for the beyond-paper exact-vs-approximate GN runs (issue 20: h = 2048, 30 epochs).
+  assert.ok(hours > 6 && hours < 14.5, `medium estimate ${hours.toFixed(2)} CPU hours`);
 });
 
 test('the CLI help and the environment help name the medium profile', async () => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 const NOTEBOOKS = [
   '01-figure1-full-batch', '02-figure2-mini-batch', '03-figure3-per-batch-loss-change', '04-figure4-ntk-and-cka', '05-figure5-no-bottleneck',
   '10-appendix-longer-training-and-switching', '11-appendix-gn-hyperparameters-and-regularization', '12-appendix-weights-cka-test-accuracy',
-  '13-appendix-update-rules',
+  '13-appendix-update-rules', '14-beyond-exact-vs-approximate-gn',
 ];
 const source = (name: string) => readFileSync(new URL(`../../notebooks/src/${name}.ts`, import.meta.url), 'utf8');
 const paper = readFileSync(new URL('../../docs/paper.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');

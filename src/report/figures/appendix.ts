@@ -10,10 +10,11 @@ import { appendixWeightDecay } from './appendix-weight-decay.js';
 import { appendixPinv } from './appendix-pinv.js';
 import { appendixTestAccuracy } from './appendix-test-accuracy.js';
 import { appendixUpdateRules } from './appendix-rules.js';
+import { appendixApproxGn } from './beyond-approx-gn.js';
 
 export {
   appendixLongerTraining, appendixSwitching, appendixInitStd, appendixWeights, appendixCkaBlocks, appendixGnLr, appendixWeightDecay, appendixPinv,
-  appendixTestAccuracy, appendixUpdateRules,
+  appendixTestAccuracy, appendixUpdateRules, appendixApproxGn,
 };
 export {
   APPENDIX_QUICK_CAP, LONGER_FACTOR, PAPER_LONGER_EPOCHS, appendixRun, appendixEpochs, longerEpochs, sweepLabel, withVerticalMarker, wrappedFigure,
@@ -31,9 +32,13 @@ export { weightFindings } from './appendix-weights.js';
 export { ckaBlockFindings } from './appendix-cka.js';
 export { switchFindings, switchFindingsOf, testLossChangeAfter, finalTestLoss, switchEpoch, switchLabel } from './appendix-switch.js';
 export { RULES_PROBE, RULES_LOSS_MARGIN, relativeDifference, rulesFindings, weightRms, stepRuleName } from './appendix-rules.js';
+export {
+  APPROX_GN_OPTIMIZERS, APPROX_LABELS, approxCurves, matchedTrainLoss, approximationExplains, directionExplains, approxGnFindings,
+  generalizationRows, drawApproxGn,
+} from './beyond-approx-gn.js';
 
-/** The appendix figures, in order (the last one goes beyond the paper). */
+/** The appendix figures, in order (the last two go beyond the paper: update rules, exact vs approximate GN). */
 export const APPENDIX_FIGURES: readonly AnyFigureSpec[] = [
   appendixLongerTraining, appendixSwitching, appendixInitStd, appendixWeights, appendixCkaBlocks, appendixGnLr, appendixWeightDecay, appendixPinv,
-  appendixTestAccuracy, appendixUpdateRules,
+  appendixTestAccuracy, appendixUpdateRules, appendixApproxGn,
 ];

@@ -9,11 +9,11 @@
 import { tf } from '../../backend/index.js';
 import { loadDataset } from '../../data/load.js';
 import { PAPER, paperModelText } from '../../experiments/paper.js';
-import { analyzeRuns } from '../../metrics/analyze.js';
+import { analyzeRuns, type MetricGroup } from '../../metrics/analyze.js';
 import { wideColumn } from '../../metrics/rows.js';
 import { figureFromRows } from '../../plots/rows.js';
 import {
-  checkpointsOf, commonDeviations, commonSettings, derivedSettings, gnLabel, presetRun, type DrawnFigure, type FigureSpec, type Finding, type RunRef,
+  checkpointsOf, commonDeviations, commonSettings, derivedSettings, gnLabel, presetRun, type DrawnFigure, type FigureRuns, type FigureSpec, type Finding, type RunRef, type RunsOf,
 } from '../figure.js';
 import { lastX, perRun, type Point } from '../measures.js';
 import { distinct, runLabels, where, type ResultsTable, type TidyRow } from '../table.js';
@@ -39,7 +39,7 @@ export function ckaPanels(table: ResultsTable): { which: string; metric: string 
 }
 
 /** Per seed: the value of `metric` at the run's last checkpoint. */
-function lastValue(table: ResultsTable, curve: string, metric: string): number[] {
+export function lastValue(table: ResultsTable, curve: string, metric: string): number[] {
   return perRun(table, { curve, metric }, 'epoch', (p) => p.at(-1)?.value ?? NaN);
 }
 
@@ -132,6 +132,38 @@ export function fig4Findings(table: ResultsTable): Finding[] {
   return out;
 }
 
+/**
+ * Tidy rows of checkpoint metrics (`groups` of analyzeRuns) for every complete run of a mini-batch
+ * MNIST figure, on the first FIG4_PROBE[profile] training images; each run against its own init
+ * (across: false), labelled like the run's training rows.
+ *
+ * @example
+ * const rows = await analyzeCheckpoints(runs, ['ntkProbe', 'cka']);
+ */
+export async function analyzeCheckpoints(runs: RunsOf & Pick<FigureRuns, 'options'>, groups: readonly MetricGroup[]): Promise<TidyRow[]> {
+  const n = FIG4_PROBE[runs.options.profile];
+  const { train } = loadDataset('mnist', { limitTrain: n });
+  const x = tf.tensor2d(train.x, [train.n, train.d]);
+  try {
+    const byRun: Record<string, { epoch: number; path: string }[]> = {};
+    runs.refs.forEach((ref, i) => {
+      if (runs.results[i]!.status === 'complete') byRun[ref.id] = checkpointsOf(runs.results[i]!);
+    });
+    const rows = await analyzeRuns(byRun, x, train.y, {
+      groups: [...groups],
+      across: false,
+      onCheckpoint: ({ index, total, epoch }) => runs.options.log(`  analysis: checkpoint ${index + 1}/${total} (epoch ${epoch})`),
+    });
+    const labels = new Map(runs.refs.map((ref, i) => [ref.id, runLabels(ref, runs.results[i]!)]));
+    const stepAt = new Map(runs.refs.map((ref, i) => [ref.id, new Map(runs.results[i]!.rows.filter((r) => r.type === 'eval').map((r) => [r.epoch, r.step]))]));
+    return rows.filter((r) => labels.has(r.run)).map((r): TidyRow => ({
+      ...labels.get(r.run)!, epoch: r.epoch, step: stepAt.get(r.run)!.get(r.epoch) ?? NaN, metric: wideColumn(r), value: r.value,
+    }));
+  } finally {
+    x.dispose();
+  }
+}
+
 /** Figure 4 from the table: NTK panels and CKA panels (first, middle, last half-coupling). */
 export function drawFig4(table: ResultsTable, caption: string): DrawnFigure[] {
   const out: DrawnFigure[] = [];
@@ -186,30 +218,7 @@ export const fig4: FigureSpec = {
     }
     return refs;
   },
-  async analyze(runs) {
-    const n = FIG4_PROBE[runs.options.profile];
-    const { train } = loadDataset('mnist', { limitTrain: n });
-    const x = tf.tensor2d(train.x, [train.n, train.d]);
-    try {
-      const byRun: Record<string, { epoch: number; path: string }[]> = {};
-      runs.refs.forEach((ref, i) => {
-        if (runs.results[i]!.status === 'complete') byRun[ref.id] = checkpointsOf(runs.results[i]!);
-      });
-      // across: false: Figure 4 compares each run with its own init, not runs with each other.
-      const rows = await analyzeRuns(byRun, x, train.y, {
-        groups: ['ntkProbe', 'ntkKernel', 'cka'],
-        across: false,
-        onCheckpoint: ({ index, total, epoch }) => runs.options.log(`  analysis: checkpoint ${index + 1}/${total} (epoch ${epoch})`),
-      });
-      const labels = new Map(runs.refs.map((ref, i) => [ref.id, runLabels(ref, runs.results[i]!)]));
-      const stepAt = new Map(runs.refs.map((ref, i) => [ref.id, new Map(runs.results[i]!.rows.filter((r) => r.type === 'eval').map((r) => [r.epoch, r.step]))]));
-      return rows.filter((r) => labels.has(r.run)).map((r) => ({
-        ...labels.get(r.run)!, epoch: r.epoch, step: stepAt.get(r.run)!.get(r.epoch) ?? NaN, metric: wideColumn(r), value: r.value,
-      }));
-    } finally {
-      x.dispose();
-    }
-  },
+  analyze: (runs) => analyzeCheckpoints(runs, ['ntkProbe', 'ntkKernel', 'cka']),
   draw: (table, o) => drawFig4(table, `mini-batch MNIST, ${o.profile} profile, seeds ${o.seeds.join(', ')} (mean ± std), probe batch of ${FIG4_PROBE[o.profile]} training images.`),
   findings: fig4Findings,
   settings(o) {
