@@ -135,24 +135,29 @@ export function fig4Findings(table: ResultsTable): Finding[] {
 /**
  * Tidy rows of checkpoint metrics (`groups` of analyzeRuns) for every complete run of a mini-batch
  * MNIST figure, on the first FIG4_PROBE[profile] training images; each run against its own init
- * (across: false), labelled like the run's training rows.
+ * (across: false), labelled like the run's training rows. `select` picks which of a run's
+ * checkpoints to analyse (default all); `progress` logs each checkpoint through options.log.
  *
  * @example
  * const rows = await analyzeCheckpoints(runs, ['ntkProbe', 'cka']);
  */
-export async function analyzeCheckpoints(runs: RunsOf & Pick<FigureRuns, 'options'>, groups: readonly MetricGroup[]): Promise<TidyRow[]> {
+export async function analyzeCheckpoints(
+  runs: RunsOf & Pick<FigureRuns, 'options'>,
+  groups: readonly MetricGroup[],
+  { select = (c) => c, progress = true }: { select?: (checkpoints: { epoch: number; path: string }[]) => { epoch: number; path: string }[]; progress?: boolean } = {},
+): Promise<TidyRow[]> {
   const n = FIG4_PROBE[runs.options.profile];
   const { train } = loadDataset('mnist', { limitTrain: n });
   const x = tf.tensor2d(train.x, [train.n, train.d]);
   try {
     const byRun: Record<string, { epoch: number; path: string }[]> = {};
     runs.refs.forEach((ref, i) => {
-      if (runs.results[i]!.status === 'complete') byRun[ref.id] = checkpointsOf(runs.results[i]!);
+      if (runs.results[i]!.status === 'complete') byRun[ref.id] = select(checkpointsOf(runs.results[i]!));
     });
     const rows = await analyzeRuns(byRun, x, train.y, {
       groups: [...groups],
       across: false,
-      onCheckpoint: ({ index, total, epoch }) => runs.options.log(`  analysis: checkpoint ${index + 1}/${total} (epoch ${epoch})`),
+      ...(progress ? { onCheckpoint: ({ index, total, epoch }: { index: number; total: number; epoch: number }) => runs.options.log(`  analysis: checkpoint ${index + 1}/${total} (epoch ${epoch})`) } : {}),
     });
     const labels = new Map(runs.refs.map((ref, i) => [ref.id, runLabels(ref, runs.results[i]!)]));
     const stepAt = new Map(runs.refs.map((ref, i) => [ref.id, new Map(runs.results[i]!.rows.filter((r) => r.type === 'eval').map((r) => [r.epoch, r.step]))]));

@@ -13,17 +13,13 @@
  * **not shown** = GN moves them as much or more (the NTK changes: the revised abstract),
  * **inconclusive** = within the spread, or no data.
  */
-import { tf } from '../../backend/index.js';
-import { loadDataset } from '../../data/load.js';
 import { PAPER, paperModelText } from '../../experiments/paper.js';
-import { analyzeRuns } from '../../metrics/analyze.js';
-import { wideColumn } from '../../metrics/rows.js';
 import { figureFromRows } from '../../plots/rows.js';
-import { checkpointsOf, commonDeviations, commonSettings, derivedSettings, gnLabel, presetRun, type FigureSpec, type Finding, type RunRef } from '../figure.js';
+import { commonDeviations, commonSettings, derivedSettings, gnLabel, presetRun, type FigureSpec, type Finding, type RunRef } from '../figure.js';
 import { perRun } from '../measures.js';
-import { distinct, runLabels, where, type ResultsTable, type TidyRow } from '../table.js';
+import { distinct, where, type ResultsTable } from '../table.js';
 import { allOf, compareSeeds, meanStdText, type Judged } from '../verdict.js';
-import { FIG4_PROBE } from './fig4-ntk-cka.js';
+import { analyzeCheckpoints, FIG4_PROBE } from './fig4-ntk-cka.js';
 
 export const LAZY_FULL = 'full batch';
 export const LAZY_MINI = 'mini-batch';
@@ -96,28 +92,8 @@ export const lazyRegime: FigureSpec = {
     }
     return refs;
   },
-  async analyze(runs) {
-    const n = FIG4_PROBE[runs.options.profile];
-    const { train } = loadDataset('mnist', { limitTrain: n });
-    const x = tf.tensor2d(train.x, [train.n, train.d]);
-    try {
-      const byRun: Record<string, { epoch: number; path: string }[]> = {};
-      runs.refs.forEach((ref, i) => {
-        const res = runs.results[i]!;
-        if (res.status !== 'complete') return;
-        const c = checkpointsOf(res);
-        byRun[ref.id] = c.length > 1 ? [c[0]!, c.at(-1)!] : c; // init and the end: the motion, not its path
-      });
-      const rows = await analyzeRuns(byRun, x, train.y, { groups: ['ntkProbe', 'cka'], across: false });
-      const labels = new Map(runs.refs.map((ref, i) => [ref.id, runLabels(ref, runs.results[i]!)]));
-      const stepAt = new Map(runs.refs.map((ref, i) => [ref.id, new Map(runs.results[i]!.rows.filter((r) => r.type === 'eval').map((r) => [r.epoch, r.step]))]));
-      return rows.filter((r) => labels.has(r.run)).map((r): TidyRow => ({
-        ...labels.get(r.run)!, epoch: r.epoch, step: stepAt.get(r.run)!.get(r.epoch) ?? NaN, metric: wideColumn(r), value: r.value,
-      }));
-    } finally {
-      x.dispose();
-    }
-  },
+  // init and the end: the motion, not its path
+  analyze: (runs) => analyzeCheckpoints(runs, ['ntkProbe', 'cka'], { select: (c) => (c.length > 1 ? [c[0]!, c.at(-1)!] : c), progress: false }),
   draw(table, o) {
     const recs = where(table, { metric: 'ntk_probe_cos_init' }).map((r) => ({ curve: r.curve, seed: r.seed, epoch: r.epoch, variant: r.variant, ntk_motion: 1 - r.value }));
     if (recs.length === 0) return [];
