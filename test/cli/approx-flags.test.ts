@@ -3,7 +3,6 @@
 // go into `run --preset` configs and their labels, and a flag given to the wrong optimizer fails.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,19 +19,14 @@ import { preset } from '../../src/experiments/presets.js';
 import { validateConfig } from '../../src/experiments/config.js';
 import { ConfigError } from '../../src/util/errors.js';
 import { setupBackend } from '../helpers/backend.js';
+import { assertBuilt, cli } from '../helpers/cli.js';
 import { relErr } from '../helpers/nets.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'exact-gn.js');
 const dir = mkdtempSync(join(tmpdir(), 'exact-gn-approx-cli-'));
-
-function cli(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, EXACT_GN_BACKEND: process.env.EXACT_GN_BACKEND ?? 'wasm' } });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
 
 before(async () => {
   await setupBackend();
-  assert.ok(existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')), 'dist/ is missing: run `npm run build` first');
+  assertBuilt();
 });
 
 test('step --optimizer kfac / damped-gn with their flags: two CLI steps equal two library steps with those options', () => {

@@ -1,7 +1,6 @@
 // The CLI as a user runs it: `node bin/exact-gn.js` on the built dist/ (the test script builds first).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,19 +11,14 @@ import { createOptimizer } from '../../src/optim/optimizers.js';
 import { writeSafetensors } from '../../src/io/safetensors.js';
 import { Rng } from '../../src/util/rng.js';
 import { setupBackend } from '../helpers/backend.js';
+import { assertBuilt, cli } from '../helpers/cli.js';
 import { relErr } from '../helpers/nets.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'exact-gn.js');
 const dir = mkdtempSync(join(tmpdir(), 'exact-gn-cli-'));
-
-function cli(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, EXACT_GN_BACKEND: process.env.EXACT_GN_BACKEND ?? 'wasm' } });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
 
 before(async () => {
   await setupBackend();
-  assert.ok(existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')), 'dist/ is missing: run `npm run build` first');
+  assertBuilt();
 });
 
 test('init then step (gn, adam, sgd) writes checkpoints whose change matches the library call', () => {
