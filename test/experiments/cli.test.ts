@@ -51,7 +51,7 @@ test('bad arguments give a one-line reason and write nothing', async () => {
   await rejectsConfig([good, '--preset', 'fullbatch-mnist-gn', '--out', out], 'run', /either/);
   await rejectsConfig([good, 'other.json', '--out', out], 'run', /one config file/);
   await rejectsConfig(['--preset', 'fullbatch-svhn-gn', '--out', out], 'preset', /unknown preset "fullbatch-svhn-gn"/);
-  await rejectsConfig(['--preset', 'fullbatch-mnist-gn', '--profile', 'huge', '--out', out], '--profile', /use one of paper, quick/);
+  await rejectsConfig(['--preset', 'fullbatch-mnist-gn', '--profile', 'huge', '--out', out], '--profile', /use one of paper, medium, quick/);
   await rejectsConfig(['--preset', 'fullbatch-mnist-gn', '--rule', 'layer', '--out', out], '--rule', /block, half-coupling/);
   await rejectsConfig(['--preset', 'fullbatch-mnist-gn', '--seed', '1.5', '--out', out], '--seed', /integer/);
   await rejectsConfig(['--preset', 'fullbatch-mnist-gn', '--bogus', '--out', out], '--bogus', /unknown option/);
