@@ -13,6 +13,7 @@
  * the analysis covers the complete runs, and the file's comment lines say which runs are partial.
  * The comment lines also say how long the export took.
  */
+import { useBackend } from '../src/backend/index.js';
 import { figureById } from '../src/report/catalog.js';
 import { exportFigureTable } from '../src/report/committed.js';
 import { figureOptions } from '../src/report/figure.js';
@@ -36,6 +37,9 @@ const t0 = Date.now();
 const spec = figureById(args.get('figure') ?? 'fig1') ?? fail(`unknown figure ${args.get('figure')}; use fig1..fig5 or an appendix id`);
 const out = args.get('out') ?? fail('--out results/<figure>-<what>-<profile>.csv is required');
 try {
+  // The checkpoint analysis runs on the best backend (or $EXACT_GN_BACKEND), as `exact-gn reproduce` does;
+  // without this tfjs would fall back to its plain JS cpu kernels, far too slow at h = 8000.
+  const backend = await useBackend();
   const options = figureOptions({
     profile: (args.get('profile') ?? 'paper') as Profile,
     seeds: (args.get('seeds') ?? '42,43,44').split(',').map(Number),
@@ -51,7 +55,7 @@ try {
     `export took ${took} s${res.analysisRows ? ` (with the checkpoint analysis: ${res.analysisRows} rows)` : ''}${res.analysisSkipped ? `; ${res.analysisSkipped}` : ''}`,
     ...res.partial.map((p) => `partial: ${p}`),
   ].join('\n'));
-  console.log(`wrote ${out} (${res.table.length} rows from ${res.runs} runs${res.partial.length ? `, ${res.partial.length} partial` : ''}${res.analysisRows ? `, ${res.analysisRows} analysis rows` : ''}) in ${took} s`);
+  console.log(`wrote ${out} (${res.table.length} rows from ${res.runs} runs${res.partial.length ? `, ${res.partial.length} partial` : ''}${res.analysisRows ? `, ${res.analysisRows} analysis rows` : ''}) in ${took} s [backend: ${backend.summary}]`);
 } catch (e) {
   if (e instanceof ExactGnError) fail(`export-results: ${e.message.split('\n')[0]}`);
   throw e;
