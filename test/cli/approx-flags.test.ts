@@ -10,8 +10,6 @@ import { tf } from '../../src/backend/index.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { paramsToHost } from '../../src/model/reference.js';
 import { createOptimizer, type OptimizerConfig } from '../../src/optim/optimizers.js';
-import { writeSafetensors } from '../../src/io/safetensors.js';
-import { Rng } from '../../src/util/rng.js';
 import { parseArgs } from '../../src/cli/args.js';
 import { OPTIMIZER_FLAG_SPEC, optimizerFlagOptions } from '../../src/cli/optimizer-flags.js';
 import { withOptimizerFlags } from '../../src/cli/run-commands.js';
@@ -19,7 +17,7 @@ import { preset } from '../../src/experiments/presets.js';
 import { validateConfig } from '../../src/experiments/config.js';
 import { ConfigError } from '../../src/util/errors.js';
 import { setupBackend } from '../helpers/backend.js';
-import { assertBuilt, cli } from '../helpers/cli.js';
+import { assertBuilt, cli, initAndBatch } from '../helpers/cli.js';
 import { relErr } from '../helpers/nets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'exact-gn-approx-cli-'));
@@ -30,15 +28,7 @@ before(async () => {
 });
 
 test('step --optimizer kfac / damped-gn with their flags: two CLI steps equal two library steps with those options', () => {
-  const ckpt = join(dir, 'init.safetensors');
-  const r = cli('init', '--input-dim', '16', '--hidden', '32', '--blocks', '2', '--classes', '4', '--seed', '7', '--out', ckpt);
-  assert.equal(r.code, 0, r.err);
-  const rng = new Rng(5);
-  const n = 6;
-  const x = rng.normalArray(n * 16, 1);
-  const y = Int32Array.from({ length: n }, () => rng.int(4));
-  const batch = join(dir, 'batch.safetensors');
-  writeSafetensors(batch, { x: { dtype: 'F32', shape: [n, 16], data: x }, y: { dtype: 'I32', shape: [n], data: y } });
+  const { ckpt, batch, x, y, n } = initAndBatch(dir);
   const cases: [string, string[], OptimizerConfig][] = [
     ['kfac', ['--kfac-damping', '0.05', '--inv-every', '1', '--decay', '0.5', '--split', 'sqrt', '--hessian', 'ce'],
       { name: 'kfac', lr: 0.1, kfac: { damping: 0.05, invEvery: 1, decay: 0.5, split: 'sqrt', hessian: 'ce' } }],

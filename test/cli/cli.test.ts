@@ -8,10 +8,8 @@ import { tf } from '../../src/backend/index.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { paramsToHost } from '../../src/model/reference.js';
 import { createOptimizer } from '../../src/optim/optimizers.js';
-import { writeSafetensors } from '../../src/io/safetensors.js';
-import { Rng } from '../../src/util/rng.js';
 import { setupBackend } from '../helpers/backend.js';
-import { assertBuilt, cli } from '../helpers/cli.js';
+import { assertBuilt, cli, initAndBatch } from '../helpers/cli.js';
 import { relErr } from '../helpers/nets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'exact-gn-cli-'));
@@ -22,15 +20,7 @@ before(async () => {
 });
 
 test('init then step (gn, adam, sgd) writes checkpoints whose change matches the library call', () => {
-  const ckpt = join(dir, 'init.safetensors');
-  const r = cli('init', '--input-dim', '16', '--hidden', '32', '--blocks', '2', '--classes', '4', '--seed', '7', '--out', ckpt);
-  assert.equal(r.code, 0, r.err);
-  const rng = new Rng(5);
-  const n = 6;
-  const x = rng.normalArray(n * 16, 1);
-  const y = Int32Array.from({ length: n }, () => rng.int(4));
-  const batch = join(dir, 'batch.safetensors');
-  writeSafetensors(batch, { x: { dtype: 'F32', shape: [n, 16], data: x }, y: { dtype: 'I32', shape: [n], data: y } });
+  const { ckpt, batch, x, y, n } = initAndBatch(dir);
   for (const [opt, lr, extra] of [['gn', '0.5', ['--rule', 'half-coupling', '--pinv', 'truncated']], ['adam', '0.01', []], ['sgd', '0.1', []]] as const) {
     const out = join(dir, `step-${opt}.safetensors`);
     const s = cli('step', '--checkpoint', ckpt, '--batch', batch, '--optimizer', opt, '--lr', lr, ...extra, '--out', out);
