@@ -23,9 +23,8 @@
 
 // %%
 import {
-  useBackend, figureOptions, fig2, validateConfig, loadDataset, miniBatches, runExperiment, tidyRows, runLabels,
+  useBackend, runFigure, figureOptions, fig2, validateConfig, loadDataset, miniBatches,
   tableFrame, where, epochMean, lastThird, lastThirdTrainRate, drawFig2, fig2Findings, findingTable, show, showTable,
-  type TidyRow, type RunResult,
 } from "exact-gn";
 
 const backend = await useBackend();
@@ -59,16 +58,9 @@ console.log(`first images of epoch 1's first batch: ${Array.from(plan[0].slice(0
 // ## Every run of the figure, through the runner
 
 // %%
-const refs = fig2.runs(options);
-const results: RunResult[] = [];
-const table: TidyRow[] = [];
-for (const ref of refs) {
-  const t0 = Date.now();
-  const result = await runExperiment(ref.config, { progress: false });
-  results.push(result);
-  table.push(...tidyRows(runLabels(ref, result), result.rows));
-  console.log(`${ref.id}: ${result.cached ? "cached" : `trained in ${((Date.now() - t0) / 1000).toFixed(0)} s`} (${result.status})`);
-}
+// Notebook 1 spells this loop out; here it is the library's `runFigure`: each run trained or read from the
+// cache, its rows labelled into the long table (`refs`, `results` and `table` as there).
+const { refs, results, table } = await runFigure(fig2, { ...options, progress: false });
 console.log(`${table.length} rows`);
 
 // %% [markdown]

@@ -19,9 +19,9 @@
 
 // %%
 import {
-  useBackend, tf, figureOptions, fig3, validateConfig, loadDataset, miniBatches, gatherBatch, RevMLP, createOptimizer,
-  crossEntropyHost, runExperiment, tidyRows, runLabels, tableFrame, where, lastThird, batchChange, drawFig3, fig3Findings,
-  findingTable, show, showTable, type TidyRow, type RunResult,
+  useBackend, runFigure, tf, figureOptions, fig3, validateConfig, loadDataset, miniBatches, gatherBatch, RevMLP, createOptimizer,
+  crossEntropyHost, tableFrame, where, lastThird, batchChange, drawFig3, fig3Findings,
+  findingTable, show, showTable,
 } from "exact-gn";
 
 const backend = await useBackend();
@@ -76,15 +76,9 @@ x.dispose();
 // ## Every run of the figure, through the runner (cached: they are Figure 2's runs)
 
 // %%
-const refs = fig3.runs(options);
-const results: RunResult[] = [];
-const table: TidyRow[] = [];
-for (const ref of refs) {
-  const result = await runExperiment(ref.config, { progress: false });
-  results.push(result);
-  table.push(...tidyRows(runLabels(ref, result), result.rows));
-  console.log(`${ref.id}: ${result.cached ? "cached" : "trained"} (${result.status})`);
-}
+// Notebook 1 spells this loop out; here it is the library's `runFigure`: each run trained or read from the
+// cache, its rows labelled into the long table (`refs`, `results` and `table` as there).
+const { refs, results, table } = await runFigure(fig3, { ...options, progress: false });
 
 // %% [markdown]
 // The per-batch changes of the last epoch, from the DataFrame view (mean per curve):

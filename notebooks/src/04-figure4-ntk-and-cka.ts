@@ -23,9 +23,9 @@
 
 // %%
 import {
-  useBackend, tf, figureOptions, fig4, validateConfig, loadDataset, RevMLP, createOptimizer, randomProbe,
-  ntkProbeSimilarity, ckaToInit, disposeParams, runExperiment, tidyRows, runLabels, tableFrame, drawFig4, fig4Findings,
-  ckaPanels, findingTable, show, showTable, FIG4_PROBE, type TidyRow, type RunResult,
+  useBackend, runFigure, tf, figureOptions, fig4, validateConfig, loadDataset, RevMLP, createOptimizer, randomProbe,
+  ntkProbeSimilarity, ckaToInit, disposeParams, tableFrame, drawFig4, fig4Findings,
+  ckaPanels, findingTable, show, showTable, FIG4_PROBE,
 } from "exact-gn";
 
 const backend = await useBackend();
@@ -103,15 +103,10 @@ modelT.dispose();
 // rows join the same table.
 
 // %%
-const refs = fig4.runs(options);
-const results: RunResult[] = [];
-const table: TidyRow[] = [];
-for (const ref of refs) {
-  const result = await runExperiment(ref.config, { progress: false });
-  results.push(result);
-  table.push(...tidyRows(runLabels(ref, result), result.rows));
-  console.log(`${ref.id}: ${result.cached ? "cached" : "trained"} (${result.status}), checkpoints at epochs ${result.config.checkpointEpochs.join(", ")}`);
-}
+// Notebook 1 spells this loop out; here it is the library's `runFigure`: each run trained or read from the
+// cache, its rows labelled into the long table (`refs`, `results` and `table` as there).
+const { refs, results, table } = await runFigure(fig4, { ...options, progress: false });
+console.log(`checkpoints at epochs ${results[0].config.checkpointEpochs.join(", ")}`);
 const analysed = await fig4.analyze!({ options: { ...options, log: () => {} }, refs: refs, results: results });
 table.push(...analysed);
 console.log(`${analysed.length} analysis rows on a probe of ${FIG4_PROBE[options.profile]} images; metrics ${[...new Set(analysed.map((r) => r.metric))].join(", ")}`);

@@ -15,9 +15,8 @@
 
 // %%
 import {
-  useBackend, tf, figureOptions, fig5, validateConfig, loadDataset, fullBatch, RevMLP, gnUpdate, disposeParams,
-  runExperiment, tidyRows, runLabels, tableFrame, drawFig5, fig5Findings, findingTable, show, showTable, FIG5_FULL,
-  type TidyRow, type RunResult,
+  useBackend, runFigure, tf, figureOptions, fig5, validateConfig, loadDataset, fullBatch, RevMLP, gnUpdate, disposeParams,
+  tableFrame, drawFig5, fig5Findings, findingTable, show, showTable, FIG5_FULL,
 } from "exact-gn";
 
 const backend = await useBackend();
@@ -74,16 +73,9 @@ showTable(rows);
 // Full batch and mini-batch, GN, Adam and SGD; the regime is the table's `variant` column.
 
 // %%
-const refs = fig5.runs(options);
-const results: RunResult[] = [];
-const table: TidyRow[] = [];
-for (const ref of refs) {
-  const t0 = Date.now();
-  const result = await runExperiment(ref.config, { progress: false });
-  results.push(result);
-  table.push(...tidyRows(runLabels(ref, result), result.rows));
-  console.log(`${ref.id}: ${result.cached ? "cached" : `trained in ${((Date.now() - t0) / 1000).toFixed(0)} s`} (${result.status})`);
-}
+// Notebook 1 spells this loop out; here it is the library's `runFigure`: each run trained or read from the
+// cache, its rows labelled into the long table (`refs`, `results` and `table` as there).
+const { refs, results, table } = await runFigure(fig5, { ...options, progress: false });
 
 // %% [markdown]
 // Final test accuracy per regime and curve, from the DataFrame view:

@@ -23,9 +23,9 @@
 
 // %%
 import {
-  useBackend, tf, figureOptions, appendixApproxGn, validateConfig, loadDataset, miniBatches, gatherBatch, RevMLP,
-  createOptimizer, crossEntropyHost, runExperiment, tidyRows, runLabels, tableFrame, matchedTrainLoss, approxCurves,
-  approxGnFindings, drawApproxGn, findingTable, meanStdText, show, showTable, type TidyRow, type RunResult, type Params,
+  useBackend, runFigure, tf, figureOptions, appendixApproxGn, validateConfig, loadDataset, miniBatches, gatherBatch, RevMLP,
+  createOptimizer, crossEntropyHost, tableFrame, matchedTrainLoss, approxCurves,
+  approxGnFindings, drawApproxGn, findingTable, meanStdText, show, showTable, type Params,
 } from "exact-gn";
 
 const backend = await useBackend();
@@ -120,17 +120,9 @@ showTable([...steps].filter((e) => e[0] !== approxRefs[0].optimizer).map((e) => 
 // Exact GN's and Adam's quick runs are Figure 2's (one run in the cache); K-FAC and damped GN are trained here.
 
 // %%
-const refs = appendixApproxGn.runs(options);
-const results: RunResult[] = [];
-const table: TidyRow[] = [];
-for (const ref of refs) {
-  const t0 = Date.now();
-  const result = await runExperiment(ref.config, { progress: false });
-  results.push(result);
-  table.push(...tidyRows(runLabels(ref, result), result.rows));
-  const secs = ((Date.now() - t0) / 1000).toFixed(0);
-  console.log(`${ref.id} (${result.config.optimizer.name}, h = ${result.config.model.hidden}, lr ${result.config.optimizer.lr}): ${result.cached ? "cached" : `trained in ${secs} s`} (${result.status})`);
-}
+// Notebook 1 spells this loop out; here it is the library's `runFigure`: each run trained or read from the
+// cache, its rows labelled into the long table (`refs`, `results` and `table` as there).
+const { refs, results, table } = await runFigure(appendixApproxGn, { ...options, progress: false });
 
 // %% [markdown]
 // Damped GN starts at a large $\lambda$ and lets the gain ratio $\rho$ (actual over predicted loss reduction) move it.
