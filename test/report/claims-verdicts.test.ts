@@ -11,56 +11,13 @@ import {
   type Finding, type TidyRow, type Verdict,
 } from '../../src/report/index.js';
 import type { ResultRow } from '../../src/plots/rows.js';
+import { ADAM, findJudged, GN, jitter, miniBatchRows, ntkRows, rowLabels, SEEDS, SGD, verdicts, type Labels, type MiniCurve } from '../helpers/tables.js';
 
-const SEEDS = [42, 43, 44];
-const jitter = (seed: number, size = 0.01) => 1 + size * (seed - 43);
-type L = { curve: string; optimizer: string; rule?: string; dataset?: string };
+type L = Labels;
 
-function base(l: L, seed: number): Omit<TidyRow, 'epoch' | 'step' | 'metric' | 'value'> {
-  const dataset = l.dataset ?? 'MNIST';
-  return { run: `${dataset}/${l.curve}/${seed}`, curve: l.curve, optimizer: l.optimizer, rule: l.rule ?? (l.optimizer === 'gn' ? 'block' : ''), dataset, variant: '', seed };
-}
-
-interface Curve {
-  train: (e: number, s: number) => number;
-  test: (e: number, s: number) => number;
-  /** Test accuracy; rounded to whole counts of `nTest` images. */
-  acc?: (e: number, s: number) => number;
-  change?: (e: number, s: number) => number;
-}
-
-/** Mini-batch rows: eval at epochs 0..E (accuracy as a whole count of nTest), two steps per epoch. */
-function runs(l: L, seeds: readonly number[], epochs: number, c: Curve, nTest = 10_000): TidyRow[] {
-  const out: TidyRow[] = [];
-  for (const seed of seeds) {
-    let step = 0;
-    for (let epoch = 0; epoch <= epochs; epoch++) {
-      if (epoch > 0) {
-        for (let b = 0; b < 2; b++) {
-          step++;
-          // The first step's pre-update loss is the loss at init (epoch 0's value).
-          out.push({ ...base(l, seed), epoch, step, metric: 'batch_loss', value: step === 1 ? c.train(0, seed) : c.train(epoch, seed) });
-          out.push({ ...base(l, seed), epoch, step, metric: 'batch_loss_change_pct', value: c.change?.(epoch, seed) ?? -2 });
-        }
-      }
-      const acc = c.acc?.(epoch, seed) ?? 0.5;
-      out.push({ ...base(l, seed), epoch, step, metric: 'test_loss', value: c.test(epoch, seed) });
-      out.push({ ...base(l, seed), epoch, step, metric: 'test_acc', value: Number.isFinite(acc) ? Math.round(acc * nTest) / nTest : acc });
-    }
-  }
-  return out;
-}
-
-const GN: L = { curve: 'gn', optimizer: 'gn' };
-const ADAM: L = { curve: 'adam', optimizer: 'adam' };
-const SGD: L = { curve: 'sgd', optimizer: 'sgd' };
-
-const find = (fs: readonly Finding[], start: string): Finding => {
-  const f = fs.find((x) => x.label.startsWith(start) && x.verdict !== undefined);
-  assert.ok(f, `no judged finding starting with ${JSON.stringify(start)} in ${fs.map((x) => x.label).join(' | ')}`);
-  return f;
-};
-const verdicts = (fs: readonly Finding[]): Verdict[] => fs.filter((f) => f.verdict !== undefined).map((f) => f.verdict!);
+/** Mini-batch rows as a real run logs them: the first step's pre-update loss is init's, accuracy (default 0.5) in whole counts of nTest. */
+const runs = (l: L, seeds: readonly number[], epochs: number, c: MiniCurve, nTest = 10_000): TidyRow[] =>
+  miniBatchRows(l, seeds, epochs, { ...c, acc: c.acc ?? (() => 0.5) }, { initLossFirstStep: true, nTest });
 
 // ---- verdict.ts: a level, agreement, accuracies ------------------------------------------------
 
@@ -134,28 +91,28 @@ test(`saturationVerdict: GN below X = ${SATURATION_PCT}% and Adam above (shown),
 });
 
 /** Loss curves: GN flat after epoch 3 (test loss back up a little); Adam still falling by ~37% over the last third. */
-const gnFlat: Curve = {
+const gnFlat: MiniCurve = {
   train: (e, s) => (0.6 + 1.5 * Math.exp(-2 * e)) * jitter(s, 0.002),
   test: (e, s) => (0.8 + 1.5 * Math.exp(-2 * e) + 0.01 * Math.max(0, e - 3)) * jitter(s, 0.002),
 };
-const adamFalling: Curve = {
+const adamFalling: MiniCurve = {
   train: (e, s) => (0.2 + 2 * Math.exp(-0.2 * e)) * jitter(s, 0.002),
   test: (e, s) => (0.3 + 2 * Math.exp(-0.2 * e)) * jitter(s, 0.002),
 };
 
 test('Figure 2 "GN saturates early": both parts must hold (shown); GN\'s test minimum later than Adam\'s fails it (not shown); GN\'s test loss still falling (inconclusive)', () => {
-  const shown = find(fig2Findings([...runs(GN, SEEDS, 12, gnFlat), ...runs(ADAM, SEEDS, 12, adamFalling)]), 'mini-batch GN saturates early');
+  const shown = findJudged(fig2Findings([...runs(GN, SEEDS, 12, gnFlat), ...runs(ADAM, SEEDS, 12, adamFalling)]), 'mini-batch GN saturates early');
   assert.equal(shown.verdict, 'shown', shown.why);
   assert.match(shown.test!, /less than X = 10%/);
   // GN's training loss saturates, but its test loss bottoms out at the end while Adam's does at epoch 6: the test part fails.
-  const adamTurns: Curve = { ...adamFalling, test: (e, s) => (0.5 + 0.02 * (e - 6) ** 2) * jitter(s, 0.002) };
-  const gnLate: Curve = { ...gnFlat, test: (e, s) => (1 - 0.01 * e) * jitter(s, 0.002) };
+  const adamTurns: MiniCurve = { ...adamFalling, test: (e, s) => (0.5 + 0.02 * (e - 6) ** 2) * jitter(s, 0.002) };
+  const gnLate: MiniCurve = { ...gnFlat, test: (e, s) => (1 - 0.01 * e) * jitter(s, 0.002) };
   const gnTestLate = fig2Findings([...runs(GN, SEEDS, 12, { ...gnLate, test: (e, s) => (e < 12 ? 1 - 0.01 * e : 0.95) * jitter(s, 0.002) }), ...runs(ADAM, SEEDS, 12, adamTurns)]);
-  const f = find(gnTestLate, 'mini-batch GN saturates early');
+  const f = findJudged(gnTestLate, 'mini-batch GN saturates early');
   assert.equal(f.verdict, 'not shown', f.why);
   assert.match(f.why!, /\[shown\] \[below X\]/, 'the training part on its own holds');
   // GN's test loss still falls at the last epoch in every seed: too short.
-  const still = find(fig2Findings([...runs(GN, SEEDS, 12, gnLate), ...runs(ADAM, SEEDS, 12, adamFalling)]), 'mini-batch GN saturates early');
+  const still = findJudged(fig2Findings([...runs(GN, SEEDS, 12, gnLate), ...runs(ADAM, SEEDS, 12, adamFalling)]), 'mini-batch GN saturates early');
   assert.equal(still.verdict, 'inconclusive');
   assert.match(still.why!, /too short: GN's test loss is still falling/);
 });
@@ -163,25 +120,25 @@ test('Figure 2 "GN saturates early": both parts must hold (shown); GN\'s test mi
 test('Figure 2 test accuracy: a 1-point gap on 500 test images is noise (inconclusive), on 10k it shows; the reverse is not shown; Adam need not beat SGD', () => {
   // Accuracies rise by 5.37 points an epoch to the final value p at epoch 12 (whole counts of n images, so testSetSize finds n).
   const rising = (p: number) => (e: number) => (e === 12 ? p : 0.1 + 0.0537 * e);
-  const acc = (p: number): Curve => ({ ...adamFalling, acc: rising(p) });
+  const acc = (p: number): MiniCurve => ({ ...adamFalling, acc: rising(p) });
   const table = (gnAcc: number, adamAcc: number, n: number, sgdAcc?: number) => fig2Findings([
     ...runs(GN, [42], 12, { ...gnFlat, acc: rising(gnAcc) }, n), ...runs(ADAM, [42], 12, acc(adamAcc), n),
     ...(sgdAcc !== undefined ? runs(SGD, [42], 12, acc(sgdAcc), n) : []),
   ]);
-  const small = find(table(0.80, 0.81, 500), 'test accuracy at epoch 12');
+  const small = findJudged(table(0.80, 0.81, 500), 'test accuracy at epoch 12');
   assert.equal(small.verdict, 'inconclusive', small.why);
   assert.match(small.why!, /binomial SE on 500 test images/);
   assert.match(small.test!, /500 test images/);
-  assert.equal(find(table(0.80, 0.82, 10_000), 'test accuracy at epoch 12').verdict, 'shown');
-  assert.equal(find(table(0.82, 0.80, 10_000), 'test accuracy at epoch 12').verdict, 'not shown');
+  assert.equal(findJudged(table(0.80, 0.82, 10_000), 'test accuracy at epoch 12').verdict, 'shown');
+  assert.equal(findJudged(table(0.82, 0.80, 10_000), 'test accuracy at epoch 12').verdict, 'not shown');
   // SGD far above Adam changes nothing about "Adam ends above GN".
-  assert.equal(find(table(0.80, 0.82, 10_000, 0.95), 'test accuracy at epoch 12').verdict, 'shown');
-  assert.equal(find(table(NaN, 0.82, 10_000), 'test accuracy at epoch 12').verdict, 'inconclusive');
+  assert.equal(findJudged(table(0.80, 0.82, 10_000, 0.95), 'test accuracy at epoch 12').verdict, 'shown');
+  assert.equal(findJudged(table(NaN, 0.82, 10_000), 'test accuracy at epoch 12').verdict, 'inconclusive');
 });
 
 test('Appendix longer training "GN stalls": GN below X and every rival above (shown), a rival stalls too (not shown), GN still improving (inconclusive, too short)', () => {
-  const judge = (gn: Curve, adam: Curve, sgd: Curve) => longerFindings([...runs(GN, SEEDS, 24, gn), ...runs(ADAM, SEEDS, 24, adam), ...runs(SGD, SEEDS, 24, sgd)]);
-  const keeps: Curve = { train: (e, s) => (0.1 + 2 * Math.exp(-0.1 * e)) * jitter(s, 0.002), test: (e, s) => (0.2 + 2 * Math.exp(-0.1 * e)) * jitter(s, 0.002) };
+  const judge = (gn: MiniCurve, adam: MiniCurve, sgd: MiniCurve) => longerFindings([...runs(GN, SEEDS, 24, gn), ...runs(ADAM, SEEDS, 24, adam), ...runs(SGD, SEEDS, 24, sgd)]);
+  const keeps: MiniCurve = { train: (e, s) => (0.1 + 2 * Math.exp(-0.1 * e)) * jitter(s, 0.002), test: (e, s) => (0.2 + 2 * Math.exp(-0.1 * e)) * jitter(s, 0.002) };
   assert.deepEqual(verdicts(judge(gnFlat, keeps, keeps)).slice(0, 2), ['shown', 'shown']);
   assert.deepEqual(verdicts(judge(gnFlat, keeps, gnFlat)).slice(0, 2), ['not shown', 'not shown'], 'SGD stalls as well');
   const still = judge(keeps, keeps, keeps);
@@ -192,8 +149,8 @@ test('Appendix longer training "GN stalls": GN below X and every rival above (sh
 // ---- Figure 3: the premise "after saturation" -------------------------------------------------
 
 test('Figure 3 "even after the overall losses saturate": premise met and GN cuts its batch more than training moves (shown), cuts less (not shown), premise unmet (inconclusive)', () => {
-  const rival: Curve = { ...adamFalling, change: () => -3 };
-  const judge = (gn: Curve) => fig3Findings([...runs(GN, SEEDS, 12, gn), ...runs(ADAM, SEEDS, 12, rival), ...runs(SGD, SEEDS, 12, rival)]);
+  const rival: MiniCurve = { ...adamFalling, change: () => -3 };
+  const judge = (gn: MiniCurve) => fig3Findings([...runs(GN, SEEDS, 12, gn), ...runs(ADAM, SEEDS, 12, rival), ...runs(SGD, SEEDS, 12, rival)]);
   const shown = judge({ ...gnFlat, change: (_e, s) => -20 * jitter(s) });
   assert.deepEqual(verdicts(shown), ['shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
   // Saturated (a 2% fall over epochs 8-12) but each step cuts its own batch by 0.1% only.
@@ -211,19 +168,8 @@ test('Figure 3 "even after the overall losses saturate": premise met and GN cuts
 
 // ---- Figure 4: each rival on its own --------------------------------------------------------------
 
-function ntk(l: L, seeds: readonly number[], end: { sim: number; cka: number; rate: number }, spread = 0.001): TidyRow[] {
-  const out: TidyRow[] = [];
-  for (const seed of seeds) {
-    for (const [epoch, t] of [[0, 0], [1, 0.3], [2, 0.6], [5, 0.8], [10, 1]] as const) {
-      const j = 1 + (seed - 43) * spread;
-      const at = (v: number) => 1 - (1 - v) * t * j;
-      out.push({ ...base(l, seed), epoch, step: epoch * 2, metric: 'ntk_probe_cos_init', value: at(end.sim) });
-      out.push({ ...base(l, seed), epoch, step: epoch * 2, metric: 'cka_init.b1.g', value: at(end.cka) });
-      if (epoch > 0) out.push({ ...base(l, seed), epoch, step: epoch * 2, metric: 'ntk_rate', value: end.rate * 5 * j });
-    }
-  }
-  return out;
-}
+const ntk = (l: L, seeds: readonly number[], end: { sim: number; cka: number; rate: number }, spread = 0.001): TidyRow[] =>
+  ntkRows(l, seeds, end, { checkpoints: [[0, 0], [1, 0.3], [2, 0.6], [5, 0.8], [10, 1]], spread });
 
 test('Figure 4: GN vs Adam and GN vs SGD judged apart; the rate is per epoch over the last interval (epochs 5-10)', () => {
   const f = fig4Findings([...ntk(GN, SEEDS, { sim: 0.99, cka: 0.98, rate: 0.001 }), ...ntk(ADAM, SEEDS, { sim: 0.5, cka: 0.6, rate: 0.05 }), ...ntk(SGD, SEEDS, { sim: 0.995, cka: 0.99, rate: 0.0005 })]);
@@ -244,7 +190,7 @@ test('Figure 4: GN vs Adam and GN vs SGD judged apart; the rate is per epoch ove
 
 // ---- Appendix sweeps: matched training loss, never left init, the largest lr -----------------
 
-const slow = (k: number, floor = 0.6): Curve => ({
+const slow = (k: number, floor = 0.6): MiniCurve => ({
   train: (e, s) => (floor + (2.3 - floor) * Math.exp(-k * e)) * jitter(s, 0.001),
   test: (e, s) => (floor + 0.2 + (2.3 - floor) * Math.exp(-k * e)) * jitter(s, 0.001),
 });
@@ -264,10 +210,10 @@ test('leftInit and atMatchedTrainLoss: the level both runs reach, each read at t
 
 test('matchedLossFindings: GN worse at matched training loss (shown), better (not shown), Adam never left init (inconclusive), no seed in common (inconclusive)', () => {
   const V: L = { curve: 'wd 1e-2 (gn)', optimizer: 'gn' };
-  const judge = (gn: Curve, adam: Curve, adamSeeds = SEEDS) => matchedLossFindings([...runs(V, SEEDS, 10, gn), ...runs(ADAM, adamSeeds, 10, adam)], [V.curve], 'wd')[0]!;
+  const judge = (gn: MiniCurve, adam: MiniCurve, adamSeeds = SEEDS) => matchedLossFindings([...runs(V, SEEDS, 10, gn), ...runs(ADAM, adamSeeds, 10, adam)], [V.curve], 'wd')[0]!;
   assert.equal(judge(slow(1), slow(0.3, 0.2)).verdict, 'shown');
-  const tightGn: Curve = { ...slow(1), test: slow(1).train };
-  const looseAdam: Curve = { ...slow(0.3, 0.2), test: (e, s) => slow(0.3, 0.2).train(e, s) + 0.5 };
+  const tightGn: MiniCurve = { ...slow(1), test: slow(1).train };
+  const looseAdam: MiniCurve = { ...slow(0.3, 0.2), test: (e, s) => slow(0.3, 0.2).train(e, s) + 0.5 };
   assert.equal(judge(tightGn, looseAdam).verdict, 'not shown');
   const stuckAdam = judge(slow(1), slow(0.0005));
   assert.equal(stuckAdam.verdict, 'inconclusive');
@@ -280,7 +226,7 @@ test('largestLrFindings: the largest lr ends lowest (shown), a smaller one ends 
   const lrs = [{ label: 'lr 0.1 (gn)', lr: 0.1 }, { label: 'lr 0.001 (gn)', lr: 1e-3 }];
   assert.equal(largestLrFindings([...runs(lr(0.1), SEEDS, 10, slow(1)), ...runs(lr(0.001), SEEDS, 10, slow(0.2))], lrs)[0]!.verdict, 'shown');
   // The smaller lr trains slower but generalizes better: it ends below.
-  const better: Curve = { ...slow(0.5), test: (e, s) => slow(0.5).test(e, s) - 0.3 };
+  const better: MiniCurve = { ...slow(0.5), test: (e, s) => slow(0.5).test(e, s) - 0.3 };
   assert.equal(largestLrFindings([...runs(lr(0.1), SEEDS, 10, slow(1)), ...runs(lr(0.001), SEEDS, 10, better)], lrs)[0]!.verdict, 'not shown');
   const stuck = largestLrFindings([...runs(lr(0.1), SEEDS, 10, slow(1)), ...runs(lr(0.001), SEEDS, 10, slow(0.001))], lrs)[0]!;
   assert.equal(stuck.verdict, 'inconclusive');
@@ -297,7 +243,7 @@ function halves(metrics: Record<string, Record<string, readonly number[]>>, seed
   for (const [curve, byMetric] of Object.entries(metrics)) {
     for (const seed of seeds) {
       for (const [metric, values] of Object.entries(byMetric)) {
-        values.forEach((v, i) => out.push({ ...base({ curve, optimizer: curve }, seed), epoch: 8, step: 16, metric: `${metric}.b${Math.floor(i / 2)}.${i % 2 ? 'g' : 'f'}`, value: v * jitter(seed, 0.001) }));
+        values.forEach((v, i) => out.push({ ...rowLabels({ curve, optimizer: curve }, seed), epoch: 8, step: 16, metric: `${metric}.b${Math.floor(i / 2)}.${i % 2 ? 'g' : 'f'}`, value: v * jitter(seed, 0.001) }));
       }
     }
   }

@@ -6,72 +6,8 @@ import assert from 'node:assert/strict';
 import {
   allOf, compareSeeds, longerFindings, switchFindings, matchedLossFindings, testAccuracyFindings, testLossAtMatchedTrainLoss, fig1Findings, fig2Findings, fig3Findings, fig4Findings, fig5Findings, type Finding, type TidyRow, type Verdict,
 } from '../../src/report/index.js';
+import { ADAM, findJudged, fullBatchRows, GN, jitter, miniBatchRows, ntkRows, rowLabels, SEEDS, SGD, verdicts, type Labels, type MiniCurve } from '../helpers/tables.js';
 
-const SEEDS = [42, 43, 44];
-type Labels = { curve: string; optimizer: string; rule?: string; dataset?: string; variant?: string };
-
-function label(l: Labels, seed: number): Omit<TidyRow, 'epoch' | 'step' | 'metric' | 'value'> {
-  return {
-    run: `${l.dataset ?? 'MNIST'}/${l.curve}${l.variant ? `/${l.variant}` : ''}/${seed}`, curve: l.curve, optimizer: l.optimizer,
-    rule: l.rule ?? (l.optimizer === 'gn' ? 'block' : ''), dataset: l.dataset ?? 'MNIST', variant: l.variant ?? '', seed,
-  };
-}
-
-/** Full-batch eval rows: training loss `loss(step, seed)` at steps 0..steps. */
-function fullBatch(l: Labels, seeds: readonly number[], steps: number, loss: (step: number, seed: number) => number): TidyRow[] {
-  const out: TidyRow[] = [];
-  for (const seed of seeds) {
-    for (let step = 0; step <= steps; step++) {
-      const v = loss(step, seed);
-      for (const [metric, value] of [['train_loss', v], ['train_acc', 1 - v / 3], ['test_loss', v + 0.2], ['test_acc', 0.9 - v / 4]] as const) {
-        out.push({ ...label(l, seed), epoch: step, step, metric, value });
-      }
-    }
-  }
-  return out;
-}
-
-interface MiniCurve {
-  test: (epoch: number, seed: number) => number;
-  train: (epoch: number, seed: number) => number;
-  change?: (epoch: number, seed: number) => number;
-  acc?: (epoch: number, seed: number) => number;
-}
-
-/** Mini-batch rows: eval rows at epochs 0..epochs, two step rows per epoch 1..epochs. */
-function miniBatch(l: Labels, seeds: readonly number[], epochs: number, c: MiniCurve): TidyRow[] {
-  const out: TidyRow[] = [];
-  for (const seed of seeds) {
-    let step = 0;
-    for (let epoch = 0; epoch <= epochs; epoch++) {
-      if (epoch > 0) {
-        for (let b = 0; b < 2; b++) {
-          step++;
-          out.push({ ...label(l, seed), epoch, step, metric: 'batch_loss', value: c.train(epoch, seed) });
-          out.push({ ...label(l, seed), epoch, step, metric: 'batch_loss_change_pct', value: c.change?.(epoch, seed) ?? -2 });
-        }
-      }
-      out.push({ ...label(l, seed), epoch, step, metric: 'test_loss', value: c.test(epoch, seed) });
-      out.push({ ...label(l, seed), epoch, step, metric: 'test_acc', value: c.acc?.(epoch, seed) ?? 1 - c.test(epoch, seed) / 3 });
-    }
-  }
-  return out;
-}
-
-const GN: Labels = { curve: 'gn', optimizer: 'gn' };
-const ADAM: Labels = { curve: 'adam', optimizer: 'adam' };
-const SGD: Labels = { curve: 'sgd', optimizer: 'sgd' };
-const jitter = (seed: number, size = 0.01) => 1 + size * (seed - 43);
-
-function verdictOf(findings: readonly Finding[], start: string): Finding {
-  const f = findings.find((x) => x.label.startsWith(start) && x.verdict !== undefined);
-  assert.ok(f, `no judged finding starting with ${JSON.stringify(start)} in ${findings.map((x) => x.label).join(' | ')}`);
-  return f;
-}
-
-function verdicts(findings: readonly Finding[]): Verdict[] {
-  return findings.filter((f) => f.verdict !== undefined).map((f) => f.verdict!);
-}
 
 // ---- the comparison itself -----------------------------------------------------------------
 
@@ -98,23 +34,23 @@ test('compareSeeds: beyond two pooled std either way, within it, single seed, no
 const decay = (rate: number) => (step: number, seed: number) => 2.3 * Math.exp(-rate * jitter(seed) * step);
 
 test('Figure 1: GN reaches 10x below init in under half the steps (shown), slower (not shown), within spread or too short (inconclusive)', () => {
-  const shown = fig1Findings([...fullBatch(GN, SEEDS, 20, decay(0.6)), ...fullBatch(ADAM, SEEDS, 20, decay(0.2)), ...fullBatch(SGD, SEEDS, 20, decay(0.05))]);
-  assert.equal(verdictOf(shown, 'steps until').verdict, 'shown', verdictOf(shown, 'steps until').why);
-  assert.equal(verdictOf(shown, 'training loss at step 2').verdict, 'shown');
+  const shown = fig1Findings([...fullBatchRows(GN, SEEDS, 20, decay(0.6)), ...fullBatchRows(ADAM, SEEDS, 20, decay(0.2)), ...fullBatchRows(SGD, SEEDS, 20, decay(0.05))]);
+  assert.equal(findJudged(shown, 'steps until').verdict, 'shown', findJudged(shown, 'steps until').why);
+  assert.equal(findJudged(shown, 'training loss at step 2').verdict, 'shown');
   assert.match(String(shown[0]!.values.sgd), /not reached by step 20/, 'SGD never gets there: counted as a lower bound');
 
-  const notShown = fig1Findings([...fullBatch(GN, SEEDS, 20, decay(0.15)), ...fullBatch(ADAM, SEEDS, 20, decay(0.6)), ...fullBatch(SGD, SEEDS, 20, decay(0.6))]);
+  const notShown = fig1Findings([...fullBatchRows(GN, SEEDS, 20, decay(0.15)), ...fullBatchRows(ADAM, SEEDS, 20, decay(0.6)), ...fullBatchRows(SGD, SEEDS, 20, decay(0.6))]);
   assert.deepEqual(verdicts(notShown), ['not shown', 'not shown']);
 
   // GN's seeds spread widely (rates 1.0, 0.25, 0.5: 10x at steps 3, 10, 5); Adam at steps 11-12.
-  const spread = fig1Findings([...fullBatch(GN, SEEDS, 30, (s, seed) => 2.3 * Math.exp(-{ 42: 1.0, 43: 0.25, 44: 0.5 }[seed]! * s)), ...fullBatch(ADAM, SEEDS, 30, decay(0.2))]);
-  const f = verdictOf(spread, 'steps until');
+  const spread = fig1Findings([...fullBatchRows(GN, SEEDS, 30, (s, seed) => 2.3 * Math.exp(-{ 42: 1.0, 43: 0.25, 44: 0.5 }[seed]! * s)), ...fullBatchRows(ADAM, SEEDS, 30, decay(0.2))]);
+  const f = findJudged(spread, 'steps until');
   assert.equal(f.verdict, 'inconclusive');
   assert.match(f.why!, /within the seed spread/);
 
-  const short = fig1Findings([...fullBatch(GN, SEEDS, 2, decay(0.1)), ...fullBatch(ADAM, SEEDS, 2, decay(0.05))]);
-  assert.equal(verdictOf(short, 'steps until').verdict, 'inconclusive');
-  assert.match(verdictOf(short, 'steps until').why!, /too short/);
+  const short = fig1Findings([...fullBatchRows(GN, SEEDS, 2, decay(0.1)), ...fullBatchRows(ADAM, SEEDS, 2, decay(0.05))]);
+  assert.equal(findJudged(short, 'steps until').verdict, 'inconclusive');
+  assert.match(findJudged(short, 'steps until').why!, /too short/);
 });
 
 test('Figure 1: empty, NaN and single-seed tables', () => {
@@ -122,13 +58,13 @@ test('Figure 1: empty, NaN and single-seed tables', () => {
   assert.deepEqual(verdicts(empty), ['inconclusive']);
   assert.match(empty[0]!.why!, /no data/);
   // GN diverges to NaN after step 1 in every seed: it never gets there, Adam does.
-  const nan = fig1Findings([...fullBatch(GN, SEEDS, 20, (s) => (s < 2 ? 2.3 : NaN)), ...fullBatch(ADAM, SEEDS, 20, decay(0.3))]);
-  assert.equal(verdictOf(nan, 'steps until').verdict, 'not shown');
+  const nan = fig1Findings([...fullBatchRows(GN, SEEDS, 20, (s) => (s < 2 ? 2.3 : NaN)), ...fullBatchRows(ADAM, SEEDS, 20, decay(0.3))]);
+  assert.equal(findJudged(nan, 'steps until').verdict, 'not shown');
   // The last step every run reached with a finite loss is 1: GN's 2.3 there is above Adam's.
-  assert.equal(verdictOf(nan, 'training loss at step 1 (one tenth of 1 steps)').verdict, 'not shown');
-  const single = fig1Findings([...fullBatch(GN, [42], 20, decay(0.6)), ...fullBatch(ADAM, [42], 20, decay(0.2))]);
-  assert.equal(verdictOf(single, 'steps until').verdict, 'shown');
-  assert.match(verdictOf(single, 'steps until').why!, /single seed/);
+  assert.equal(findJudged(nan, 'training loss at step 1 (one tenth of 1 steps)').verdict, 'not shown');
+  const single = fig1Findings([...fullBatchRows(GN, [42], 20, decay(0.6)), ...fullBatchRows(ADAM, [42], 20, decay(0.2))]);
+  assert.equal(findJudged(single, 'steps until').verdict, 'shown');
+  assert.match(findJudged(single, 'steps until').why!, /single seed/);
 });
 
 // ---- Figure 2 --------------------------------------------------------------------------------
@@ -144,37 +80,37 @@ const adamKeepsGoing: MiniCurve = {
 };
 
 test('Figure 2: GN saturates and Adam ends lower (shown), the reverse (not shown), too short or within spread (inconclusive)', () => {
-  const shown = fig2Findings([...miniBatch(GN, SEEDS, 12, gnSaturates), ...miniBatch(ADAM, SEEDS, 12, adamKeepsGoing), ...miniBatch(SGD, SEEDS, 12, adamKeepsGoing)]);
+  const shown = fig2Findings([...miniBatchRows(GN, SEEDS, 12, gnSaturates), ...miniBatchRows(ADAM, SEEDS, 12, adamKeepsGoing), ...miniBatchRows(SGD, SEEDS, 12, adamKeepsGoing)]);
   assert.deepEqual(verdicts(shown), ['shown', 'shown', 'shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
-  assert.match(verdictOf(shown, 'mini-batch GN saturates early').label, /epochs 8-12/);
+  assert.match(findJudged(shown, 'mini-batch GN saturates early').label, /epochs 8-12/);
 
-  const reverse = fig2Findings([...miniBatch(GN, SEEDS, 12, adamKeepsGoing), ...miniBatch(ADAM, SEEDS, 12, gnSaturates)]);
+  const reverse = fig2Findings([...miniBatchRows(GN, SEEDS, 12, adamKeepsGoing), ...miniBatchRows(ADAM, SEEDS, 12, gnSaturates)]);
   assert.deepEqual(verdicts(reverse), ['not shown', 'not shown', 'not shown', 'not shown'], JSON.stringify(reverse.map((f) => f.why)));
   // The test-loss part alone: GN still falling at the last epoch is too short to call saturation.
-  assert.match(verdictOf(reverse, 'mini-batch GN saturates early').why!, /\[inconclusive\] too short: GN's test loss is still falling/);
+  assert.match(findJudged(reverse, 'mini-batch GN saturates early').why!, /\[inconclusive\] too short: GN's test loss is still falling/);
 
-  const short = fig2Findings([...miniBatch(GN, SEEDS, 2, gnSaturates), ...miniBatch(ADAM, SEEDS, 2, adamKeepsGoing)]);
-  assert.equal(verdictOf(short, 'mini-batch GN saturates early').verdict, 'inconclusive');
-  assert.match(verdictOf(short, 'mini-batch GN saturates early').why!, /too short: 2 epoch/);
+  const short = fig2Findings([...miniBatchRows(GN, SEEDS, 2, gnSaturates), ...miniBatchRows(ADAM, SEEDS, 2, adamKeepsGoing)]);
+  assert.equal(findJudged(short, 'mini-batch GN saturates early').verdict, 'inconclusive');
+  assert.match(findJudged(short, 'mini-batch GN saturates early').why!, /too short: 2 epoch/);
 
   // Neither has saturated yet (both improve ~37% over the last third): too short, not a failure.
-  const neither = fig2Findings([...miniBatch(GN, SEEDS, 12, adamKeepsGoing), ...miniBatch(ADAM, SEEDS, 12, adamKeepsGoing)]);
-  assert.equal(verdictOf(neither, 'mini-batch GN saturates early').verdict, 'inconclusive');
-  assert.match(verdictOf(neither, 'mini-batch GN saturates early').why!, /too short: GN still improves by more than 10%/);
+  const neither = fig2Findings([...miniBatchRows(GN, SEEDS, 12, adamKeepsGoing), ...miniBatchRows(ADAM, SEEDS, 12, adamKeepsGoing)]);
+  assert.equal(findJudged(neither, 'mini-batch GN saturates early').verdict, 'inconclusive');
+  assert.match(findJudged(neither, 'mini-batch GN saturates early').why!, /too short: GN still improves by more than 10%/);
 
   // Same mean curves, seeds scattered by ±30%: every comparison is within the spread.
   const noisy = (c: MiniCurve): MiniCurve => ({ test: (e, s) => c.test(e, s) * jitter(s, 0.3), train: (e, s) => c.train(e, s) * jitter(s, 0.3) });
   const flat: MiniCurve = { test: () => 1, train: () => 1 };
-  const spread = fig2Findings([...miniBatch(GN, SEEDS, 12, noisy(flat)), ...miniBatch(ADAM, SEEDS, 12, noisy({ test: () => 0.98, train: () => 0.98 }))]);
-  assert.equal(verdictOf(spread, 'test loss at epoch 12').verdict, 'inconclusive');
-  assert.match(verdictOf(spread, 'test loss at epoch 12').why!, /within the seed spread/);
+  const spread = fig2Findings([...miniBatchRows(GN, SEEDS, 12, noisy(flat)), ...miniBatchRows(ADAM, SEEDS, 12, noisy({ test: () => 0.98, train: () => 0.98 }))]);
+  assert.equal(findJudged(spread, 'test loss at epoch 12').verdict, 'inconclusive');
+  assert.match(findJudged(spread, 'test loss at epoch 12').why!, /within the seed spread/);
 });
 
 test('Figure 2: empty, NaN and single-seed tables', () => {
   assert.deepEqual(verdicts(fig2Findings([])), ['inconclusive']);
-  const nan = fig2Findings([...miniBatch(GN, SEEDS, 12, { test: () => NaN, train: () => NaN }), ...miniBatch(ADAM, SEEDS, 12, adamKeepsGoing)]);
+  const nan = fig2Findings([...miniBatchRows(GN, SEEDS, 12, { test: () => NaN, train: () => NaN }), ...miniBatchRows(ADAM, SEEDS, 12, adamKeepsGoing)]);
   assert.ok(verdicts(nan).every((v) => v === 'inconclusive'), JSON.stringify(nan.map((f) => [f.verdict, f.why])));
-  const single = fig2Findings([...miniBatch(GN, [42], 12, gnSaturates), ...miniBatch(ADAM, [42], 12, adamKeepsGoing)]);
+  const single = fig2Findings([...miniBatchRows(GN, [42], 12, gnSaturates), ...miniBatchRows(ADAM, [42], 12, adamKeepsGoing)]);
   assert.deepEqual(verdicts(single), ['shown', 'shown', 'shown', 'shown']);
   assert.ok(single.filter((f) => f.verdict).every((f) => /single seed/.test(f.why!)));
 });
@@ -184,45 +120,33 @@ test('Figure 2: empty, NaN and single-seed tables', () => {
 test('Figure 3: GN cuts its own batch most and more than training moves (shown), the reverse (not shown), too short (inconclusive)', () => {
   const gn = { ...gnSaturates, change: (_e: number, s: number) => -20 * jitter(s) };
   const rival = { ...adamKeepsGoing, change: (_e: number, s: number) => -3 * jitter(s) };
-  const shown = fig3Findings([...miniBatch(GN, SEEDS, 12, gn), ...miniBatch(ADAM, SEEDS, 12, rival), ...miniBatch(SGD, SEEDS, 12, rival)]);
+  const shown = fig3Findings([...miniBatchRows(GN, SEEDS, 12, gn), ...miniBatchRows(ADAM, SEEDS, 12, rival), ...miniBatchRows(SGD, SEEDS, 12, rival)]);
   assert.deepEqual(verdicts(shown), ['shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
 
   const reverse = fig3Findings([
-    ...miniBatch(GN, SEEDS, 12, { ...adamKeepsGoing, change: () => -1 }), ...miniBatch(ADAM, SEEDS, 12, { ...gnSaturates, change: () => -20 }),
+    ...miniBatchRows(GN, SEEDS, 12, { ...adamKeepsGoing, change: () => -1 }), ...miniBatchRows(ADAM, SEEDS, 12, { ...gnSaturates, change: () => -20 }),
   ]);
   assert.deepEqual(verdicts(reverse), ['not shown', 'inconclusive'], JSON.stringify(reverse.map((f) => f.why)));
   assert.match(reverse[1]!.why!, /premise unmet, too short: GN's training loss has not saturated/);
   // GN has saturated (2% over the last third) but each step cuts its own batch by only 0.5%: not shown.
   const mild = { test: gnSaturates.test, train: (e: number, s: number) => (1 - 0.005 * e) * jitter(s, 0.001), change: (_e: number, s: number) => -0.5 * jitter(s) };
-  const notAfter = fig3Findings([...miniBatch(GN, SEEDS, 12, mild), ...miniBatch(ADAM, SEEDS, 12, rival)]);
+  const notAfter = fig3Findings([...miniBatchRows(GN, SEEDS, 12, mild), ...miniBatchRows(ADAM, SEEDS, 12, rival)]);
   assert.equal(notAfter[1]!.verdict, 'not shown', notAfter[1]!.why);
 
-  const short = fig3Findings([...miniBatch(GN, SEEDS, 2, gn), ...miniBatch(ADAM, SEEDS, 2, rival)]);
+  const short = fig3Findings([...miniBatchRows(GN, SEEDS, 2, gn), ...miniBatchRows(ADAM, SEEDS, 2, rival)]);
   assert.deepEqual(verdicts(short), ['inconclusive', 'inconclusive']);
   assert.deepEqual(verdicts(fig3Findings([])), ['inconclusive']);
-  const nan = fig3Findings([...miniBatch(GN, SEEDS, 12, { ...gn, change: () => NaN }), ...miniBatch(ADAM, SEEDS, 12, rival)]);
+  const nan = fig3Findings([...miniBatchRows(GN, SEEDS, 12, { ...gn, change: () => NaN }), ...miniBatchRows(ADAM, SEEDS, 12, rival)]);
   assert.equal(nan[0]!.verdict, 'inconclusive');
-  const single = fig3Findings([...miniBatch(GN, [42], 12, gn), ...miniBatch(ADAM, [42], 12, rival)]);
+  const single = fig3Findings([...miniBatchRows(GN, [42], 12, gn), ...miniBatchRows(ADAM, [42], 12, rival)]);
   assert.deepEqual(verdicts(single), ['shown', 'shown']);
 });
 
 // ---- Figure 4 --------------------------------------------------------------------------------
 
-/** NTK similarity, NTK rate and CKA of the last half-coupling at checkpoints 0, 1, 2, 5. */
-function analysis(l: Labels, seeds: readonly number[], end: { sim: number; cka: number; rate: number }, spread = 0.001): TidyRow[] {
-  const out: TidyRow[] = [];
-  for (const seed of seeds) {
-    for (const [epoch, t] of [[0, 0], [1, 0.3], [2, 0.6], [5, 1]] as const) {
-      const j = 1 + (seed - 43) * spread;
-      const at = (v: number) => 1 - (1 - v) * t * j;
-      out.push({ ...label(l, seed), epoch, step: epoch * 2, metric: 'ntk_probe_cos_init', value: at(end.sim) });
-      out.push({ ...label(l, seed), epoch, step: epoch * 2, metric: 'cka_init.b0.f', value: 1 });
-      out.push({ ...label(l, seed), epoch, step: epoch * 2, metric: 'cka_init.b1.g', value: at(end.cka) });
-      if (epoch > 0) out.push({ ...label(l, seed), epoch, step: epoch * 2, metric: 'ntk_rate', value: end.rate * 3 * j });
-    }
-  }
-  return out;
-}
+/** NTK similarity, NTK rate and CKA of the last half-coupling at checkpoints 0, 1, 2, 5 (block 1's CKA stays 1). */
+const analysis = (l: Labels, seeds: readonly number[], end: { sim: number; cka: number; rate: number }, spread = 0.001): TidyRow[] =>
+  ntkRows(l, seeds, end, { checkpoints: [[0, 0], [1, 0.3], [2, 0.6], [5, 1]], spread, firstBlockCka: 1 });
 const HC: Labels = { curve: 'gn (half-coupling)', optimizer: 'gn', rule: 'half-coupling' };
 
 test('Figure 4: GN lazier than Adam (shown), less lazy (not shown), within spread (inconclusive); rule gap vs optimizer gap', () => {
@@ -259,8 +183,8 @@ test('Figure 5: the Figure 1 and 2 tests on each regime\'s rows', () => {
   const full = (l: Labels) => ({ ...l, dataset: ds, variant: 'full batch' });
   const mini = (l: Labels) => ({ ...l, dataset: ds, variant: 'mini-batch' });
   const table = [
-    ...fullBatch(full(GN), SEEDS, 20, decay(0.6)), ...fullBatch(full(ADAM), SEEDS, 20, decay(0.2)),
-    ...miniBatch(mini(GN), SEEDS, 12, gnSaturates), ...miniBatch(mini(ADAM), SEEDS, 12, adamKeepsGoing),
+    ...fullBatchRows(full(GN), SEEDS, 20, decay(0.6)), ...fullBatchRows(full(ADAM), SEEDS, 20, decay(0.2)),
+    ...miniBatchRows(mini(GN), SEEDS, 12, gnSaturates), ...miniBatchRows(mini(ADAM), SEEDS, 12, adamKeepsGoing),
   ];
   const f = fig5Findings(table);
   assert.ok(f.some((x) => /full batch/.test(x.label)) && f.some((x) => /mini-batch/.test(x.label)));
@@ -271,17 +195,17 @@ test('Figure 5: the Figure 1 and 2 tests on each regime\'s rows', () => {
 // ---- Appendix: longer training ---------------------------------------------------------------
 
 test('Appendix longer training: GN stalls (shown), keeps improving while Adam stalls (not shown), too short or empty (inconclusive)', () => {
-  const shown = longerFindings([...miniBatch(GN, SEEDS, 12, gnSaturates), ...miniBatch(ADAM, SEEDS, 12, adamKeepsGoing), ...miniBatch(SGD, SEEDS, 12, adamKeepsGoing)]);
+  const shown = longerFindings([...miniBatchRows(GN, SEEDS, 12, gnSaturates), ...miniBatchRows(ADAM, SEEDS, 12, adamKeepsGoing), ...miniBatchRows(SGD, SEEDS, 12, adamKeepsGoing)]);
   assert.deepEqual(verdicts(shown), ['shown', 'shown', 'shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
   assert.match(shown[2]!.label, /adam vs GN/);
   assert.match(shown[3]!.label, /sgd vs GN/);
-  const reverse = longerFindings([...miniBatch(GN, SEEDS, 12, adamKeepsGoing), ...miniBatch(ADAM, SEEDS, 12, gnSaturates)]);
+  const reverse = longerFindings([...miniBatchRows(GN, SEEDS, 12, adamKeepsGoing), ...miniBatchRows(ADAM, SEEDS, 12, gnSaturates)]);
   assert.deepEqual(verdicts(reverse), ['not shown', 'not shown', 'not shown']);
-  const short = longerFindings([...miniBatch(GN, SEEDS, 4, gnSaturates), ...miniBatch(ADAM, SEEDS, 4, adamKeepsGoing)]);
+  const short = longerFindings([...miniBatchRows(GN, SEEDS, 4, gnSaturates), ...miniBatchRows(ADAM, SEEDS, 4, adamKeepsGoing)]);
   assert.deepEqual(verdicts(short).slice(0, 2), ['inconclusive', 'inconclusive']);
   assert.match(short[0]!.why!, /too short/);
   assert.deepEqual(verdicts(longerFindings([])), ['inconclusive']);
-  const single = longerFindings([...miniBatch(GN, [42], 12, gnSaturates), ...miniBatch(ADAM, [42], 12, adamKeepsGoing)]);
+  const single = longerFindings([...miniBatchRows(GN, [42], 12, gnSaturates), ...miniBatchRows(ADAM, [42], 12, adamKeepsGoing)]);
   assert.deepEqual(verdicts(single), ['shown', 'shown', 'shown']);
 });
 
@@ -299,8 +223,8 @@ test('Appendix switching: GN stalls from Adam weights, Adam rescues GN (shown), 
   const gnC: MiniCurve = { ...gnSaturates, change: (_e, s) => -20 * jitter(s) };
   const adamC: MiniCurve = { ...adamKeepsGoing, change: (_e, s) => -2 * jitter(s) };
   const table = (gnLike: MiniCurve, adamLike: MiniCurve, seeds = SEEDS) => [
-    ...miniBatch(ADAM_GN, seeds, 12, switched(adamLike, gnLike)), ...miniBatch(GN_ADAM, seeds, 12, switched(gnLike, adamLike)),
-    ...miniBatch(GN, seeds, 12, gnLike), ...miniBatch(ADAM, seeds, 12, adamLike),
+    ...miniBatchRows(ADAM_GN, seeds, 12, switched(adamLike, gnLike)), ...miniBatchRows(GN_ADAM, seeds, 12, switched(gnLike, adamLike)),
+    ...miniBatchRows(GN, seeds, 12, gnLike), ...miniBatchRows(ADAM, seeds, 12, adamLike),
   ];
   const shown = switchFindings(table(gnC, adamC), 6);
   assert.deepEqual(verdicts(shown), ['shown', 'shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
@@ -333,11 +257,11 @@ test('Appendix switching: GN stalls from Adam weights, Adam rescues GN (shown), 
 test('Appendix sweeps at matched training loss: GN worse at the same training loss (shown), better (not shown), Adam never that low, within spread, empty, NaN, single seed (inconclusive)', () => {
   const V: Labels = { curve: 'GN lr 1e-3', optimizer: 'gn' };
   // Adam's epoch training loss falls below GN's final 0.6 at epoch 9, where its test loss is 0.63 < GN's 0.8.
-  const m = testLossAtMatchedTrainLoss([...miniBatch(V, SEEDS, 12, gnSaturates), ...miniBatch(ADAM, SEEDS, 12, adamKeepsGoing)], 'GN lr 1e-3');
+  const m = testLossAtMatchedTrainLoss([...miniBatchRows(V, SEEDS, 12, gnSaturates), ...miniBatchRows(ADAM, SEEDS, 12, adamKeepsGoing)], 'GN lr 1e-3');
   assert.equal(m.ref.length, 3);
   assert.ok(Math.abs(m.ref[1]! - (0.3 + 2 * Math.exp(-1.8))) < 1e-9, `Adam's test loss at epoch 9: ${m.ref[1]}`);
   assert.ok(Math.abs(m.trainLoss[1]! - (0.6 + 1.5 * Math.exp(-24))) < 1e-9);
-  const judge = (gn: MiniCurve, adam: MiniCurve, seeds = SEEDS) => matchedLossFindings([...miniBatch(V, seeds, 12, gn), ...miniBatch(ADAM, seeds, 12, adam)], ['GN lr 1e-3'], 'lr')[0]!;
+  const judge = (gn: MiniCurve, adam: MiniCurve, seeds = SEEDS) => matchedLossFindings([...miniBatchRows(V, seeds, 12, gn), ...miniBatchRows(ADAM, seeds, 12, adam)], ['GN lr 1e-3'], 'lr')[0]!;
   assert.equal(judge(gnSaturates, adamKeepsGoing).verdict, 'shown');
   // GN's test loss equals its training loss; Adam's is 0.5 above its own: GN generalizes better.
   const gnTight: MiniCurve = { train: gnSaturates.train, test: gnSaturates.train };
@@ -364,20 +288,20 @@ test('Appendix sweeps at matched training loss: GN worse at the same training lo
 test('Appendix test accuracy: rivals end higher and GN gains less late (shown), the reverse (not shown), within spread, empty, NaN, single seed (inconclusive)', () => {
   const acc = (final: number, rate: number): MiniCurve => ({ test: () => 1, train: () => 1, acc: (e, s) => (final - 0.5 * Math.exp(-rate * e)) * jitter(s, 0.002) });
   const gnAcc = acc(0.8, 2), adamAcc = acc(0.9, 0.3);
-  const shown = testAccuracyFindings([...miniBatch(GN, SEEDS, 12, gnAcc), ...miniBatch(ADAM, SEEDS, 12, adamAcc), ...miniBatch(SGD, SEEDS, 12, adamAcc)], 'gn');
+  const shown = testAccuracyFindings([...miniBatchRows(GN, SEEDS, 12, gnAcc), ...miniBatchRows(ADAM, SEEDS, 12, adamAcc), ...miniBatchRows(SGD, SEEDS, 12, adamAcc)], 'gn');
   assert.deepEqual(verdicts(shown), ['shown', 'shown', 'shown'], JSON.stringify(shown.map((f) => f.why)));
   // Adam's finding does not hang on SGD's: SGD below GN makes only SGD's finding fail.
-  const sgdLow = testAccuracyFindings([...miniBatch(GN, SEEDS, 12, gnAcc), ...miniBatch(ADAM, SEEDS, 12, adamAcc), ...miniBatch(SGD, SEEDS, 12, acc(0.6, 0.3))], 'gn');
+  const sgdLow = testAccuracyFindings([...miniBatchRows(GN, SEEDS, 12, gnAcc), ...miniBatchRows(ADAM, SEEDS, 12, adamAcc), ...miniBatchRows(SGD, SEEDS, 12, acc(0.6, 0.3))], 'gn');
   assert.deepEqual(verdicts(sgdLow), ['shown', 'not shown', 'shown']);
-  const reverse = testAccuracyFindings([...miniBatch(GN, SEEDS, 12, adamAcc), ...miniBatch(ADAM, SEEDS, 12, gnAcc)], 'gn');
+  const reverse = testAccuracyFindings([...miniBatchRows(GN, SEEDS, 12, adamAcc), ...miniBatchRows(ADAM, SEEDS, 12, gnAcc)], 'gn');
   assert.deepEqual(verdicts(reverse), ['not shown', 'not shown']);
   const noisy = (f: number): MiniCurve => ({ test: () => 1, train: () => 1, acc: (_e, s) => f * jitter(s, 0.3) });
-  assert.deepEqual(verdicts(testAccuracyFindings([...miniBatch(GN, SEEDS, 12, noisy(0.8)), ...miniBatch(ADAM, SEEDS, 12, noisy(0.81))], 'gn')), ['inconclusive', 'inconclusive']);
+  assert.deepEqual(verdicts(testAccuracyFindings([...miniBatchRows(GN, SEEDS, 12, noisy(0.8)), ...miniBatchRows(ADAM, SEEDS, 12, noisy(0.81))], 'gn')), ['inconclusive', 'inconclusive']);
   assert.deepEqual(verdicts(testAccuracyFindings([], 'gn')), ['inconclusive', 'inconclusive']);
-  assert.deepEqual(verdicts(testAccuracyFindings(miniBatch(GN, SEEDS, 12, gnAcc), 'gn')), ['inconclusive', 'inconclusive']);
+  assert.deepEqual(verdicts(testAccuracyFindings(miniBatchRows(GN, SEEDS, 12, gnAcc), 'gn')), ['inconclusive', 'inconclusive']);
   const nan: MiniCurve = { test: () => NaN, train: () => NaN, acc: () => NaN };
-  assert.deepEqual(verdicts(testAccuracyFindings([...miniBatch(GN, SEEDS, 12, nan), ...miniBatch(ADAM, SEEDS, 12, adamAcc)], 'gn')), ['inconclusive', 'inconclusive']);
-  const single = testAccuracyFindings([...miniBatch(GN, [42], 12, gnAcc), ...miniBatch(ADAM, [42], 12, adamAcc)], 'gn');
+  assert.deepEqual(verdicts(testAccuracyFindings([...miniBatchRows(GN, SEEDS, 12, nan), ...miniBatchRows(ADAM, SEEDS, 12, adamAcc)], 'gn')), ['inconclusive', 'inconclusive']);
+  const single = testAccuracyFindings([...miniBatchRows(GN, [42], 12, gnAcc), ...miniBatchRows(ADAM, [42], 12, adamAcc)], 'gn');
   assert.deepEqual(verdicts(single), ['shown', 'shown']);
   assert.ok(single.every((f) => /single seed/.test(f.why!)));
 });
