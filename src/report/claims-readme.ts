@@ -28,7 +28,7 @@ export function committedClaimSources(dir = resultsDir()): ClaimSource[] {
   for (const spec of ALL_FIGURES) {
     for (const c of committedTables(spec.id, dir)) {
       const name = c.path.split(/[\\/]/).at(-1)!;
-      out.push({ figure: spec.id, profile: c.profile, source: `results/${name}`, findings: judgeCommitted(spec, c.table, c.profile).findings });
+      out.push({ figure: spec.id, profile: c.profile, source: `results/${name}`, findings: judgeCommitted(spec, c.table, c.profile).findings, partial: c.notes.filter((n) => n.startsWith('partial: ')) });
     }
   }
   const snap = join(dir, QUICK_SNAPSHOT);

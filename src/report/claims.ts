@@ -20,6 +20,14 @@ export interface ClaimSource {
   /** 'live' or the committed file, e.g. 'results/fig1-mnist-paper.csv'. */
   source: string;
   findings: readonly Finding[];
+  /** The runs a committed table lacks or has unfinished (its `partial:` comment lines); none for a live report. */
+  partial?: readonly string[];
+}
+
+/** The run id of a committed table's `partial:` line ('MNIST/sgd/42 (not started; ...)' or '... (120 rows; resume with: ...)'). */
+function partialRunId(line: string): string {
+  const text = line.replace(/^partial:\s*/, '');
+  return /^(.*?) \((?:not started|\d+ rows);/.exec(text)?.[1] ?? text;
 }
 
 /** A claim: an id, the paper's words, and the figures whose findings judge it. */
@@ -38,7 +46,7 @@ export const PARAGRAPH_CLAIM: Claim = {
 
 /** The verdict of a claim in one profile: one word, and the counts and numbers behind it. */
 export interface ClaimCell {
-  /** 'shown', 'not shown', 'inconclusive', 'mixed', 'partly run' (a claim of several figures, some not run), or 'not run yet'. */
+  /** 'shown', 'not shown', 'inconclusive', 'mixed', 'partly run' (a claim of several figures, some not run, or a committed table with runs missing or unfinished), or 'not run yet'. */
   verdict: Verdict | 'mixed' | 'partly run' | 'not run yet';
   /** '3 of 3 findings shown' or 'mixed: 2 shown, 1 not shown'; the source. */
   summary: string;
@@ -90,6 +98,11 @@ export function claimsTable(claims: readonly Claim[], sources: readonly ClaimSou
       if (missing.length > 0 && missing.length < c.figures.length) {
         const parts = c.figures.filter((f) => !missing.includes(f)).map((f) => `${f}: ${claimCell(mine.filter((s) => s.figure === f).flatMap((s) => s.findings), 'x').verdict}`);
         return [p, { verdict: 'partly run', summary: `${parts.join('; ')}; ${missing.join(', ')}: not run yet`, details: cell.details }];
+      }
+      // A table with runs missing or unfinished judges only what it has: say so, and which runs.
+      const partial = mine.flatMap((s) => s.partial ?? []).map(partialRunId);
+      if (partial.length > 0 && cell.verdict !== 'not run yet') {
+        return [p, { ...cell, verdict: 'partly run', summary: `${cell.summary.startsWith(cell.verdict) ? '' : `${cell.verdict}: `}${cell.summary}; not finished: ${partial.join(', ')}` }];
       }
       return [p, cell];
     })) as Record<ClaimProfile, ClaimCell>;

@@ -42,6 +42,20 @@ test('claimsTable: a cell per profile; a claim of several figures is "partly run
   assert.match(claimsHtml(rows), /<td><b>partly run<\/b>/);
 });
 
+test('claimsTable: a committed table with runs missing or unfinished is "partly run", naming them, never a plain verdict', () => {
+  const claims = [{ id: 'fig5', claim: 'c5', figures: ['fig5'] }];
+  const partial = ['partial: CIFAR-10/gn/mini-batch/42 (not started; produce it with: node bin/exact-gn.js run ...)', 'partial: CIFAR-10/gn (half-coupling)/mini-batch/42 (120 rows; resume with: node bin/exact-gn.js run ...)'];
+  const rows = claimsTable(claims, [{ figure: 'fig5', profile: 'medium', source: 'results/fig5-fashion-medium.csv', findings: [f('shown'), f('shown')], partial }]);
+  const cell = rows[0]!.cells.medium;
+  assert.equal(cell.verdict, 'partly run');
+  assert.equal(cell.summary, 'shown: 2 of 2 findings shown (results/fig5-fashion-medium.csv); not finished: CIFAR-10/gn/mini-batch/42, CIFAR-10/gn (half-coupling)/mini-batch/42');
+  const mixed = claimsTable(claims, [{ figure: 'fig5', profile: 'medium', source: 's', findings: [f('shown'), f('inconclusive')], partial }])[0]!.cells.medium;
+  assert.match(mixed.summary, /^mixed: 1 shown, 1 inconclusive of 2 \(s\); not finished: /);
+  // Complete tables and tables with nothing judged are unchanged.
+  assert.equal(claimsTable(claims, [{ figure: 'fig5', profile: 'medium', source: 's', findings: [f('shown')], partial: [] }])[0]!.cells.medium.verdict, 'shown');
+  assert.equal(claimsTable(claims, [{ figure: 'fig5', profile: 'medium', source: 's', findings: [{ label: 'plain', values: {} }], partial }])[0]!.cells.medium.verdict, 'not run yet');
+});
+
 test('replaceBetweenMarkers keeps the markers and fails without them', () => {
   assert.equal(replaceBetweenMarkers('a\n<!-- claims:start -->\nold\n<!-- claims:end -->\nb', 'new'), 'a\n<!-- claims:start -->\nnew\n<!-- claims:end -->\nb');
   assert.throws(() => replaceBetweenMarkers('no markers', 'x'), /markers/);
