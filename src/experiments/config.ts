@@ -9,6 +9,7 @@ import { DATASET_NAMES, type DatasetName } from '../data/types.js';
 import { ACTIVATIONS, featureWidth, MODEL_LIMITS, modelConfig, type Activation, type RevMLPConfig } from '../model/config.js';
 import { optimizerConfig, OPTIMIZER_NAMES, type OptimizerConfig, type OptimizerName } from '../optim/optimizers.js';
 import { DEFAULT_GN, type GNOptions } from '../gn/step.js';
+import { reachableRank } from '../gn/inexact.js';
 import type { KFACOptions } from '../optim/kfac.js';
 import type { DampedGNOptions } from '../optim/damped-gn.js';
 
@@ -271,11 +272,12 @@ function checkpointList(v: unknown, epochs: number): number[] {
   return [...new Set(v as number[])].sort((a, b) => a - b);
 }
 
-/** The largest batch whose feature matrices A = [s(X V^T), 1] can have full row rank. */
+/**
+ * The largest batch whose feature matrices A = [s(X V^T), 1] can all have full row rank: the
+ * smallest rank a block can reach (../gn/inexact.ts `reachableRank`; block 1's when it is linear).
+ */
 export function maxExactBatch(model: RevMLPConfig): number {
-  const bias = model.bias ? 1 : 0;
-  const width = featureWidth(model);
-  return (model.firstBlockLinear ? Math.min(width, model.inputDim / 2) : width) + bias;
+  return Math.min(...Array.from({ length: model.blocks }, (_, l) => reachableRank(l, model)));
 }
 
 function checkRightInverse(cfg: ResolvedConfig, opt: ResolvedOptimizer, optPath: string): void {
