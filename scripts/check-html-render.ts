@@ -24,7 +24,7 @@
  * node, scripts re-created, node attached), `lab-reverse` (the same, attached last-to-first, so later
  * figures run before the Plotly script) and `classic` (classic notebook: jQuery .append, using
  * Debian's libjs-jquery when present).
- * Needs Debian's chromium (`bash scripts/setup-jupyter.sh --chromium`, or set CHROMIUM=/path).
+ * Needs Debian's chromium (`bash scripts/setup-chromium.sh`, or set CHROMIUM=/path).
  * Exit status: 0 when every file has at least one figure (or exactly --expect) and all rendered.
  */
 import { spawnSync } from 'node:child_process';
@@ -80,7 +80,7 @@ const probe = (waitMs: number): string => `<script>(function () {
 function findChromium(): string {
   const candidates = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
   for (const c of candidates) if (c && existsSync(c)) return c;
-  console.error('check-html-render: chromium not found; install it with: bash scripts/setup-jupyter.sh --chromium (or set CHROMIUM=/path/to/chrome)');
+  console.error('check-html-render: chromium not found; install it with: bash scripts/setup-chromium.sh (or set CHROMIUM=/path/to/chrome)');
   process.exit(2);
 }
 

@@ -14,7 +14,7 @@
 #      sets both itself).
 #   3. Links node_modules/exact-gn -> .. so that tslab's TypeScript 5.0 (Node10 resolution, which
 #      ignores package self-references) finds the package's types for `import ... from "exact-gn"`.
-#   4. With --chromium, also installs Debian's chromium (for scripts/check-html-render.ts).
+#   4. With --chromium, also installs Debian's chromium (scripts/setup-chromium.sh; for scripts/check-html-render.ts).
 #   Also installs fonts-dejavu-core when no DejaVu Sans is present (text of the figures' static
 #   PNGs; set EXACT_GN_FONT=/path/to/font.ttf to use another).
 #
@@ -134,14 +134,9 @@ else
   say "linked node_modules/exact-gn -> .."
 fi
 
-# 4. Optional: chromium for scripts/check-html-render.ts.
+# 4. Optional: chromium for scripts/check-html-render.ts (the same install as the page test's).
 if [ "$WANT_CHROMIUM" = "1" ]; then
-  if command -v chromium >/dev/null 2>&1; then
-    say "chromium already installed ($(chromium --version 2>/dev/null | head -1))"
-  else
-    DEBIAN_PACKAGES_CHROMIUM=(chromium)
-    bash "$ROOT/scripts/apt-install.sh" setup-jupyter "${DEBIAN_PACKAGES_CHROMIUM[@]}"
-  fi
+  bash "$ROOT/scripts/setup-chromium.sh"
 fi
 
 # Report.
