@@ -12,20 +12,25 @@
  * produces it, unless --allow-partial is given: then an unfinished run's rows so far are written, a run not started is left out,
  * the analysis covers the complete runs, and the file's comment lines say which runs are partial.
  * The comment lines also say how long the export took.
+ * --merge (with --allow-partial): the runs this runs folder lacks or has unfinished are taken, with their
+ * analysis, from the table already at --out when it has them complete (committed on another machine), so
+ * they need not be trained again (src/report/committed.ts mergeWithPrevious); the comment lines say which.
  */
 import { useBackend } from '../src/backend/index.js';
 import { figureById } from '../src/report/catalog.js';
-import { exportFigureTable } from '../src/report/committed.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { exportFigureTable, mergeWithPrevious } from '../src/report/committed.js';
 import { figureOptions } from '../src/report/figure.js';
-import { writeTable } from '../src/report/table.js';
+import { readTable, writeTable } from '../src/report/table.js';
 import { ExactGnError } from '../src/util/errors.js';
 import type { Profile } from '../src/experiments/presets.js';
 import type { UpdateRule } from '../src/gn/step.js';
 
 const argv = process.argv.slice(2);
-const flags = new Set(['--allow-partial', '--no-analysis']);
+const flags = new Set(['--allow-partial', '--no-analysis', '--merge']);
 const allowPartial = argv.includes('--allow-partial');
 const analysis = !argv.includes('--no-analysis');
+const merge = argv.includes('--merge');
 const rest = argv.filter((a) => !flags.has(a));
 const args = new Map<string, string>();
 for (let i = 0; i < rest.length; i += 2) args.set(rest[i]!.replace(/^--/, ''), rest[i + 1] ?? '');
@@ -47,15 +52,29 @@ try {
     progress: false,
     log: (l) => console.error(l),
   });
+  if (merge && !allowPartial) fail('--merge needs --allow-partial: the runs this runs folder lacks come from the table at --out');
   const res = await exportFigureTable(spec, options, { root: args.get('runs'), dataset: args.get('dataset'), allowPartial, analysis });
-  const command = `npx tsx scripts/export-results.ts ${rest.join(' ')}${allowPartial ? ' --allow-partial' : ''}${analysis ? '' : ' --no-analysis'}`;
+  const command = `npx tsx scripts/export-results.ts ${rest.join(' ')}${allowPartial ? ' --allow-partial' : ''}${analysis ? '' : ' --no-analysis'}${merge ? ' --merge' : ''}`;
+  let table = res.table;
+  let partial = res.partial;
+  const mergedNotes: string[] = [];
+  if (merge && existsSync(out)) {
+    const previous = { table: readTable(out), notes: readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#\s?/, '')) };
+    const m = mergeWithPrevious(res, previous);
+    ({ table, partial } = m);
+    if (m.fromPrevious.length > 0) {
+      mergedNotes.push(`merged: ${m.fromPrevious.join(', ')} (rows and analysis) from the previous ${out}, written by: ${(previous.notes[0] ?? '').replace(/^.*?written by: /, '')} (${previous.notes[1] ?? ''})`);
+    }
+  }
   const took = ((Date.now() - t0) / 1000).toFixed(0);
-  writeTable(out, res.table, [
+  const analysisNote = res.analysisSkipped && partial.length === 0 ? '; the analysis of the merged runs comes from the previous table' : res.analysisSkipped ? `; ${res.analysisSkipped}` : '';
+  writeTable(out, table, [
     `${spec.title}; written by: ${command}`,
-    `export took ${took} s${res.analysisRows ? ` (with the checkpoint analysis: ${res.analysisRows} rows)` : ''}${res.analysisSkipped ? `; ${res.analysisSkipped}` : ''}`,
-    ...res.partial.map((p) => `partial: ${p}`),
+    `export took ${took} s${res.analysisRows ? ` (with the checkpoint analysis: ${res.analysisRows} rows)` : ''}${analysisNote}`,
+    ...mergedNotes,
+    ...partial.map((p) => `partial: ${p}`),
   ].join('\n'));
-  console.log(`wrote ${out} (${res.table.length} rows from ${res.runs} runs${res.partial.length ? `, ${res.partial.length} partial` : ''}${res.analysisRows ? `, ${res.analysisRows} analysis rows` : ''}) in ${took} s [backend: ${backend.summary}]`);
+  console.log(`wrote ${out} (${table.length} rows from ${res.runs} runs${partial.length ? `, ${partial.length} partial` : ''}${res.analysisRows ? `, ${res.analysisRows} analysis rows exported` : ''}${mergedNotes.length ? `; ${mergedNotes[0]!.split(' (rows')[0]}` : ''}) in ${took} s [backend: ${backend.summary}]`);
 } catch (e) {
   if (e instanceof ExactGnError) fail(`export-results: ${e.message.split('\n')[0]}`);
   throw e;

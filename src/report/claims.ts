@@ -8,6 +8,7 @@
  */
 import { escapeHtml } from '../plots/escape.js';
 import type { Finding } from './figure.js';
+import { partialRunId } from './partial.js';
 import type { Verdict } from './verdict.js';
 
 export const CLAIM_PROFILES = ['quick', 'medium', 'paper'] as const;
@@ -22,12 +23,6 @@ export interface ClaimSource {
   findings: readonly Finding[];
   /** The runs a committed table lacks or has unfinished (its `partial:` comment lines); none for a live report. */
   partial?: readonly string[];
-}
-
-/** The run id of a committed table's `partial:` line ('MNIST/sgd/42 (not started; ...)' or '... (120 rows; resume with: ...)'). */
-function partialRunId(line: string): string {
-  const text = line.replace(/^partial:\s*/, '');
-  return /^(.*?) \((?:not started|\d+ rows);/.exec(text)?.[1] ?? text;
 }
 
 /** A claim: an id, the paper's words, and the figures whose findings judge it. */

@@ -24,6 +24,7 @@ import type { ResultRow } from '../plots/rows.js';
 import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
 import { DataError } from '../util/errors.js';
 import { figureOptions, type AnyFigureSpec, type DrawnFigure, type FigureOptions, type FigureRuns, type Finding, type LabeledRow, type RunRef } from './figure.js';
+import { isNotStarted, notStartedLine, partialRunId, unfinishedLine } from './partial.js';
 import { runLabels, tidyRows, type ResultsTable, type TidyRow } from './table.js';
 
 /** The `run` of the rows that hold a runs figure's analysis records. */
@@ -204,11 +205,11 @@ export async function exportFigureTable(spec: AnyFigureSpec, options: FigureOpti
         throw new DataError(`${ref.id}: run ${e.key} (${e.label ?? ref.preset}) is ${state}; produce it with \`${produce}\`, or pass --allow-partial to export ${existsSync(events) ? 'its rows so far' : 'the other runs'}`, e.dir);
       }
       if (!existsSync(events)) {
-        partial.push(`${ref.id} (not started; produce it with: ${produce})`);
+        partial.push(notStartedLine(ref.id, produce));
         continue;
       }
       const rows = readJsonl(events).rows as EventRow[];
-      partial.push(`${ref.id} (${rows.length} rows; resume with: ${produce})`);
+      partial.push(unfinishedLine(ref.id, rows.length, produce));
       table.push(...tidyRows(runLabels(ref, { config }), rows));
     }
   }
@@ -227,4 +228,83 @@ export async function exportFigureTable(spec: AnyFigureSpec, options: FigureOpti
     }
   }
   return { table, runs: refs.length, partial, analysisRows, analysisSkipped };
+}
+
+/** What {@link mergeWithPrevious} made: the table, the runs still partial, and the runs taken from the previous table. */
+export interface MergedTable {
+  table: TidyRow[];
+  /** Partial lines (./partial.ts) of the runs that neither side has complete. */
+  partial: string[];
+  /** Run ids whose rows (and analysis records) came from the previous table. */
+  fromPrevious: string[];
+}
+
+/**
+ * Fills a fresh export's missing or unfinished runs from the previous committed table of the same
+ * figure, so that runs committed on another machine need not be trained again (a new machine starts
+ * without runs/). Per run, a complete side wins (the fresh one first), else the side with rows (the
+ * fresh one first). A run is complete in the previous table when it has rows and no `partial:` line
+ * there. A run's analysis goes with its rows: rows carrying its run id, and the records of run
+ * `(analysis)` that name it (their curve, `optimizer_label`, `trained` or `run` is its curve or id, at
+ * its seed and dataset), re-indexed after the fresh records.
+ *
+ * @example
+ * const prev = committedTables('fig2').find((c) => c.path.endsWith('fig2-mnist-medium.csv'))!;
+ * mergeWithPrevious(await exportFigureTable(spec, options, { allowPartial: true }), prev);
+ */
+export function mergeWithPrevious(fresh: Pick<ExportedTable, 'table' | 'partial'>, previous: { table: ResultsTable; notes: readonly string[] }): MergedTable {
+  const partialOf = (lines: readonly string[]) => new Map(lines.map((l) => [partialRunId(l), l.replace(/^partial:\s*/, '')] as const));
+  const freshPartial = partialOf(fresh.partial);
+  const prevPartial = partialOf(previous.notes.filter((n) => n.startsWith('partial: ')));
+  const freshRuns = runLabelsOf(fresh.table);
+  const prevRuns = runLabelsOf(previous.table);
+  const fromPrevious: string[] = [];
+  const partial: string[] = [];
+  for (const id of new Set([...freshRuns.keys(), ...prevRuns.keys(), ...freshPartial.keys(), ...prevPartial.keys()])) {
+    const freshComplete = freshRuns.has(id) && !freshPartial.has(id);
+    const prevComplete = prevRuns.has(id) && !prevPartial.has(id);
+    const usePrev = !freshComplete && (prevComplete || (!freshRuns.has(id) && prevRuns.has(id)));
+    if (usePrev) fromPrevious.push(id);
+    if (freshComplete || prevComplete) continue;
+    const line = usePrev ? prevPartial.get(id) : freshPartial.get(id) ?? prevPartial.get(id);
+    if (line !== undefined) partial.push(line);
+  }
+  const taken = new Set(fromPrevious);
+  const owner = (r: TidyRow, runs: Map<string, RunLabel>): string | undefined => (r.run === ANALYSIS_RUN ? analysisOwner(r, runs) : r.run);
+  const table: TidyRow[] = fresh.table.filter((r) => !taken.has(owner(r, freshRuns) ?? ''));
+  let next = Math.max(-1, ...table.filter((r) => r.run === ANALYSIS_RUN).map((r) => r.step)) + 1;
+  const renumber = new Map<number, number>();
+  for (const r of previous.table) {
+    if (!taken.has(owner(r, prevRuns) ?? '')) continue;
+    if (r.run !== ANALYSIS_RUN) table.push({ ...r });
+    else {
+      if (!renumber.has(r.step)) renumber.set(r.step, next++);
+      table.push({ ...r, step: renumber.get(r.step)! });
+    }
+  }
+  return { table, partial, fromPrevious };
+}
+
+interface RunLabel { curve: string; dataset: string; seed: number }
+
+/** Each run of a table (not the analysis rows) with its curve, dataset and seed. */
+function runLabelsOf(table: ResultsTable): Map<string, RunLabel> {
+  const out = new Map<string, RunLabel>();
+  for (const r of table) if (r.run !== ANALYSIS_RUN && !out.has(r.run)) out.set(r.run, { curve: r.curve, dataset: r.dataset, seed: r.seed });
+  return out;
+}
+
+/** The run an analysis record names (see {@link mergeWithPrevious}), or undefined. */
+function analysisOwner(r: TidyRow, runs: Map<string, RunLabel>): string | undefined {
+  let text: Record<string, unknown> = {};
+  try {
+    text = JSON.parse(r.variant) as Record<string, unknown>;
+  } catch {
+    // not JSON: only the curve names the run
+  }
+  const names = new Set([r.curve, text.optimizer_label, text.trained, text.run].filter((v): v is string => typeof v === 'string' && v !== ''));
+  for (const [id, l] of runs) {
+    if (l.seed === r.seed && (r.dataset === '' || r.dataset === l.dataset) && (names.has(l.curve) || names.has(id))) return id;
+  }
+  return undefined;
 }

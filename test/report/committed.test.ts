@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setupBackend } from '../helpers/backend.js';
 import { preset } from '../../src/experiments/presets.js';
-import { analysisFromTable, analysisToTidy, ANALYSIS_RUN, eventRowsFromTidy, exportFigureTable, judgeCommitted, tableOptions } from '../../src/report/committed.js';
+import { analysisFromTable, analysisToTidy, ANALYSIS_RUN, eventRowsFromTidy, exportFigureTable, judgeCommitted, mergeWithPrevious, tableOptions } from '../../src/report/committed.js';
 import { figureOptions, reproduceFigure, type FigureSpec, type RunRef, type RunsFigureSpec } from '../../src/report/figure.js';
 import { fig4 } from '../../src/report/figures/fig4-ntk-cka.js';
 import { appendixWeights } from '../../src/report/figures/appendix-weights.js';
-import { readTable, tidyRows, writeTable } from '../../src/report/table.js';
+import { readTable, tidyRows, writeTable, type TidyRow } from '../../src/report/table.js';
+import { notStartedLine, unfinishedLine } from '../../src/report/partial.js';
 import { DataError } from '../../src/util/errors.js';
 import type { EventRow } from '../../src/experiments/events.js';
 
@@ -80,6 +81,56 @@ test('exportFigureTable with allowPartial: a run not started is left out and lis
   assert.ok(exported.table.some((r) => r.run === 'MNIST/gn/42' && r.metric === 'test_loss'), 'the finished run is kept');
   assert.ok(exported.analysisRows > 0, 'the analysis covers the finished run');
   await assert.rejects(exportFigureTable(spec, options, { root }), (e: unknown) => e instanceof DataError && /--allow-partial to export the other runs/.test(e.message));
+});
+
+// A new machine starts without runs/: the runs a committed table already has must not be trained
+// again. Split a real export in two, as if each half had been exported on another machine, and
+// merge: the table, read back, is judged exactly as the whole export is.
+test('mergeWithPrevious: a fresh export of some runs plus the previous table of the others is judged like the whole export (table and runs figures)', async () => {
+  await setupBackend();
+  for (const base of [fig4, appendixWeights] as const) {
+    const spec = { ...base, runs: () => tinyRefs() } as FigureSpec | RunsFigureSpec;
+    const whole = await exportFigureTable(spec, options, { root });
+    const owner = (r: TidyRow) => (r.run !== ANALYSIS_RUN ? r.run : `MNIST/${r.curve}/42`);
+    const half = (id: string) => whole.table.filter((r) => owner(r) === id);
+    const previous = { table: half('MNIST/gn/42'), notes: [`partial: ${notStartedLine('MNIST/adam/42', 'node bin/exact-gn.js run ...')}`] };
+    const fresh = { table: half('MNIST/adam/42').map((r) => (r.run === ANALYSIS_RUN ? { ...r, step: r.step + 1000 } : r)), partial: [notStartedLine('MNIST/gn/42', 'node bin/exact-gn.js run ...')] };
+    const merged = mergeWithPrevious(fresh, previous);
+    assert.deepEqual(merged.fromPrevious, ['MNIST/gn/42'], base.id);
+    assert.deepEqual(merged.partial, [], `${base.id}: both runs complete between the two sides`);
+    assert.equal(merged.table.length, whole.table.length, base.id);
+    const path = join(root, `${base.id}-merged-quick.csv`);
+    writeTable(path, merged.table);
+    assert.deepEqual(judgeCommitted(spec, readTable(path), 'quick').findings, judgeCommitted(spec, whole.table, 'quick').findings, base.id);
+    if (base.id === 'appendix-weights') {
+      const steps = merged.table.filter((r) => r.run === ANALYSIS_RUN).map((r) => r.step);
+      assert.ok(steps.length > 0 && new Set(steps).size === analysisFromTable(merged.table).length, 'every analysis record keeps its own index');
+    }
+  }
+});
+
+test('mergeWithPrevious: per run the complete side wins (fresh first), else the side with rows; what neither has stays listed', () => {
+  const row = (run: string, curve: string, metric: string, value: number, step = 0): TidyRow => ({ run, curve, optimizer: curve, rule: '', dataset: 'MNIST', variant: '', seed: 42, epoch: 1, step, metric, value });
+  const record = (curve: string, step: number, value: number): TidyRow => ({ run: ANALYSIS_RUN, curve, optimizer: '', rule: '', dataset: 'MNIST', variant: JSON.stringify({ optimizer_label: curve }), seed: 42, epoch: 1, step, metric: 'weight_norm_ratio', value });
+  const residual = (trained: string, step: number): TidyRow => ({ run: ANALYSIS_RUN, curve: `corrected step on the ${trained} run`, optimizer: '', rule: '', dataset: '', variant: JSON.stringify({ optimizer_label: `corrected step on the ${trained} run`, trained }), seed: 42, epoch: 1, step, metric: 'residual', value: 0.5 });
+  const previous = {
+    table: [row('MNIST/gn/42', 'gn', 'test_loss', 1), record('gn', 0, 1.5), residual('gn', 1), row('MNIST/adam/42', 'adam', 'test_loss', 2), row('MNIST/sgd/42', 'sgd', 'test_loss', 3), row('MNIST/sgd/42', 'sgd', 'test_loss', 3.1, 1)],
+    notes: ['written by ...', `partial: ${unfinishedLine('MNIST/adam/42', 1, 'run adam')}`],
+  };
+  const fresh = {
+    table: [row('MNIST/adam/42', 'adam', 'test_loss', 20), record('adam', 0, 2.5), row('MNIST/sgd/42', 'sgd', 'test_loss', 30)],
+    partial: [notStartedLine('MNIST/gn/42', 'run gn'), unfinishedLine('MNIST/sgd/42', 1, 'run sgd'), notStartedLine('MNIST/gn (half-coupling)/42', 'run hc')],
+  };
+  const m = mergeWithPrevious(fresh, previous);
+  assert.deepEqual(m.fromPrevious.sort(), ['MNIST/gn/42', 'MNIST/sgd/42'], 'gn: complete only there; sgd: complete there, unfinished here');
+  assert.deepEqual(m.partial, [notStartedLine('MNIST/gn (half-coupling)/42', 'run hc')]);
+  assert.deepEqual(m.table.filter((r) => r.run === 'MNIST/adam/42').map((r) => r.value), [20], 'adam: complete here, unfinished there');
+  assert.deepEqual(m.table.filter((r) => r.run === 'MNIST/sgd/42').map((r) => r.value), [3, 3.1]);
+  const records = m.table.filter((r) => r.run === ANALYSIS_RUN);
+  assert.deepEqual(records.map((r) => [r.curve, r.step]), [['adam', 0], ['gn', 1], ['corrected step on the gn run', 2]], 'gn\'s records (the residual names it in `trained`) follow, re-indexed');
+  // Only the previous side has an unfinished run: its rows and its partial line stay.
+  const onlyPrev = mergeWithPrevious({ table: [], partial: [notStartedLine('MNIST/adam/42', 'run adam')] }, previous);
+  assert.ok(onlyPrev.partial.some((l) => l.startsWith('MNIST/adam/42 (1 rows;')), onlyPrev.partial.join(' | '));
 });
 
 test('analysis records survive the tidy encoding (text fields, numbers, order); a broken variant is a DataError', () => {
