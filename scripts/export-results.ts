@@ -18,9 +18,11 @@
  */
 import { useBackend } from '../src/backend/index.js';
 import { figureById } from '../src/report/catalog.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { exportFigureTable, mergeWithPrevious } from '../src/report/committed.js';
 import { figureOptions } from '../src/report/figure.js';
+import { partialNote } from '../src/report/partial.js';
+import { tableNotes } from '../src/report/results-csv.js';
 import { readTable, writeTable } from '../src/report/table.js';
 import { ExactGnError } from '../src/util/errors.js';
 import type { Profile } from '../src/experiments/presets.js';
@@ -59,7 +61,7 @@ try {
   let partial = res.partial;
   const mergedNotes: string[] = [];
   if (merge && existsSync(out)) {
-    const previous = { table: readTable(out), notes: readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#\s?/, '')) };
+    const previous = { table: readTable(out), notes: tableNotes(out) };
     const m = mergeWithPrevious(res, previous);
     ({ table, partial } = m);
     if (m.fromPrevious.length > 0) {
@@ -72,7 +74,7 @@ try {
     `${spec.title}; written by: ${command}`,
     `export took ${took} s${res.analysisRows ? ` (with the checkpoint analysis: ${res.analysisRows} rows)` : ''}${analysisNote}`,
     ...mergedNotes,
-    ...partial.map((p) => `partial: ${p}`),
+    ...partial.map(partialNote),
   ].join('\n'));
   console.log(`wrote ${out} (${table.length} rows from ${res.runs} runs${partial.length ? `, ${partial.length} partial` : ''}${res.analysisRows ? `, ${res.analysisRows} analysis rows exported` : ''}${mergedNotes.length ? `; ${mergedNotes[0]!.split(' (rows')[0]}` : ''}) in ${took} s [backend: ${backend.summary}]`);
 } catch (e) {

@@ -12,6 +12,7 @@ import { CLAIM_PROFILES, claimCell, claimsMarkdown, claimsTable, PARAGRAPH_CLAIM
 import { LAZY_FULL, LAZY_MINI } from './figures/lazy-regime.js';
 import { judgeCommitted } from './committed.js';
 import type { Finding } from './figure.js';
+import { partialNotes } from './partial.js';
 import { committedTables, resultsDir } from './results-csv.js';
 
 /** The committed snapshot of a live quick report's findings. */
@@ -28,7 +29,7 @@ export function committedClaimSources(dir = resultsDir()): ClaimSource[] {
   for (const spec of ALL_FIGURES) {
     for (const c of committedTables(spec.id, dir)) {
       const name = c.path.split(/[\\/]/).at(-1)!;
-      out.push({ figure: spec.id, profile: c.profile, source: `results/${name}`, findings: judgeCommitted(spec, c.table, c.profile).findings, partial: c.notes.filter((n) => n.startsWith('partial: ')) });
+      out.push({ figure: spec.id, profile: c.profile, source: `results/${name}`, findings: judgeCommitted(spec, c.table, c.profile).findings, partial: partialNotes(c.notes) });
     }
   }
   const snap = join(dir, QUICK_SNAPSHOT);

@@ -24,7 +24,7 @@ import type { ResultRow } from '../plots/rows.js';
 import { UPDATE_RULES, type UpdateRule } from '../gn/step.js';
 import { DataError } from '../util/errors.js';
 import { figureOptions, type AnyFigureSpec, type DrawnFigure, type FigureOptions, type FigureRuns, type Finding, type LabeledRow, type RunRef } from './figure.js';
-import { isNotStarted, notStartedLine, partialRunId, unfinishedLine } from './partial.js';
+import { notStartedLine, partialNotes, partialRunId, unfinishedLine } from './partial.js';
 import { runLabels, tidyRows, type ResultsTable, type TidyRow } from './table.js';
 
 /** The `run` of the rows that hold a runs figure's analysis records. */
@@ -253,9 +253,9 @@ export interface MergedTable {
  * mergeWithPrevious(await exportFigureTable(spec, options, { allowPartial: true }), prev);
  */
 export function mergeWithPrevious(fresh: Pick<ExportedTable, 'table' | 'partial'>, previous: { table: ResultsTable; notes: readonly string[] }): MergedTable {
-  const partialOf = (lines: readonly string[]) => new Map(lines.map((l) => [partialRunId(l), l.replace(/^partial:\s*/, '')] as const));
+  const partialOf = (lines: readonly string[]) => new Map(lines.map((l) => [partialRunId(l), l] as const));
   const freshPartial = partialOf(fresh.partial);
-  const prevPartial = partialOf(previous.notes.filter((n) => n.startsWith('partial: ')));
+  const prevPartial = partialOf(partialNotes(previous.notes));
   const freshRuns = runLabelsOf(fresh.table);
   const prevRuns = runLabelsOf(previous.table);
   const fromPrevious: string[] = [];

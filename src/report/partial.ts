@@ -29,7 +29,14 @@ export function partialRunId(line: string): string {
   return /^(.*?) \((?:not started|\d+ rows);/.exec(text)?.[1] ?? text;
 }
 
-/** Whether a partial line says the run was not started (no rows of it in the table). */
-export function isNotStarted(line: string): boolean {
-  return /^(.*?) \(not started;/.test(line.replace(/^partial:\s*/, ''));
+const PREFIX = 'partial: ';
+
+/** A partial line as the table's comment line (with its 'partial: ' prefix). */
+export function partialNote(line: string): string {
+  return `${PREFIX}${line}`;
+}
+
+/** The partial lines (without the prefix) among a table's comment lines. */
+export function partialNotes(notes: readonly string[]): string[] {
+  return notes.filter((n) => n.startsWith(PREFIX)).map((n) => n.slice(PREFIX.length));
 }

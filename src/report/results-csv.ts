@@ -14,6 +14,11 @@ export function resultsDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'results');
 }
 
+/** The '# ...' comment lines at the top of a results table file, without the '# '. */
+export function tableNotes(path: string): string[] {
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#\s?/, ''));
+}
+
 /** A committed table: its file, the figure and profile its name gives, its comment lines, and its rows. */
 export interface CommittedTable {
   path: string;
@@ -41,7 +46,6 @@ export function committedTables(figure?: string, dir = resultsDir()): CommittedT
     .map((f) => {
       const path = join(dir, f);
       const parts = f.replace(/\.csv$/, '').split('-');
-      const notes = readFileSync(path, 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#\s?/, ''));
-      return { path, figure: parts[0]!, profile: parts.at(-1)!, notes, table: readTable(path) };
+      return { path, figure: parts[0]!, profile: parts.at(-1)!, notes: tableNotes(path), table: readTable(path) };
     });
 }

@@ -14,7 +14,7 @@ import { figureOptions, reproduceFigure, type FigureSpec, type RunRef, type Runs
 import { fig4 } from '../../src/report/figures/fig4-ntk-cka.js';
 import { appendixWeights } from '../../src/report/figures/appendix-weights.js';
 import { readTable, tidyRows, writeTable, type TidyRow } from '../../src/report/table.js';
-import { notStartedLine, unfinishedLine } from '../../src/report/partial.js';
+import { notStartedLine, partialNote, unfinishedLine } from '../../src/report/partial.js';
 import { DataError } from '../../src/util/errors.js';
 import type { EventRow } from '../../src/experiments/events.js';
 
@@ -93,7 +93,7 @@ test('mergeWithPrevious: a fresh export of some runs plus the previous table of 
     const whole = await exportFigureTable(spec, options, { root });
     const owner = (r: TidyRow) => (r.run !== ANALYSIS_RUN ? r.run : `MNIST/${r.curve}/42`);
     const half = (id: string) => whole.table.filter((r) => owner(r) === id);
-    const previous = { table: half('MNIST/gn/42'), notes: [`partial: ${notStartedLine('MNIST/adam/42', 'node bin/exact-gn.js run ...')}`] };
+    const previous = { table: half('MNIST/gn/42'), notes: [partialNote(notStartedLine('MNIST/adam/42', 'node bin/exact-gn.js run ...'))] };
     const fresh = { table: half('MNIST/adam/42').map((r) => (r.run === ANALYSIS_RUN ? { ...r, step: r.step + 1000 } : r)), partial: [notStartedLine('MNIST/gn/42', 'node bin/exact-gn.js run ...')] };
     const merged = mergeWithPrevious(fresh, previous);
     assert.deepEqual(merged.fromPrevious, ['MNIST/gn/42'], base.id);
@@ -115,7 +115,7 @@ test('mergeWithPrevious: per run the complete side wins (fresh first), else the 
   const residual = (trained: string, step: number): TidyRow => ({ run: ANALYSIS_RUN, curve: `corrected step on the ${trained} run`, optimizer: '', rule: '', dataset: '', variant: JSON.stringify({ optimizer_label: `corrected step on the ${trained} run`, trained }), seed: 42, epoch: 1, step, metric: 'residual', value: 0.5 });
   const previous = {
     table: [row('MNIST/gn/42', 'gn', 'test_loss', 1), record('gn', 0, 1.5), residual('gn', 1), row('MNIST/adam/42', 'adam', 'test_loss', 2), row('MNIST/sgd/42', 'sgd', 'test_loss', 3), row('MNIST/sgd/42', 'sgd', 'test_loss', 3.1, 1)],
-    notes: ['written by ...', `partial: ${unfinishedLine('MNIST/adam/42', 1, 'run adam')}`],
+    notes: ['written by ...', partialNote(unfinishedLine('MNIST/adam/42', 1, 'run adam'))],
   };
   const fresh = {
     table: [row('MNIST/adam/42', 'adam', 'test_loss', 20), record('adam', 0, 2.5), row('MNIST/sgd/42', 'sgd', 'test_loss', 30)],
